@@ -1,0 +1,33 @@
+import { fileURLToPath } from 'node:url';
+import { defineProject } from 'vitest/config';
+
+const src = (pkg: string, file = 'index.ts') =>
+  fileURLToPath(new URL(`./packages/${pkg}/src/${file}`, import.meta.url));
+
+/**
+ * Tests run against the TypeScript sources of the workspace packages, so a change is tested without
+ * a build. The packed, built packages are tested separately (release checks).
+ */
+export const workspaceAliases = [
+  { find: /^@otel-http\/core\/node$/, replacement: src('core', 'node.ts') },
+  { find: /^@otel-http\/core$/, replacement: src('core') },
+  { find: /^@otel-http\/conformance$/, replacement: src('conformance') },
+  { find: /^@otel-http\/express$/, replacement: src('express') },
+  { find: /^@otel-http\/fastify$/, replacement: src('fastify') },
+  { find: /^@otel-http\/hono$/, replacement: src('hono') },
+  { find: /^@otel-http\/koa$/, replacement: src('koa') },
+  { find: /^@otel-http\/node$/, replacement: src('node') },
+];
+
+export function packageProject(name: string, extra: { testTimeout?: number } = {}) {
+  return defineProject({
+    resolve: { alias: workspaceAliases },
+    test: {
+      name,
+      include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+      environment: 'node',
+      testTimeout: extra.testTimeout ?? 20_000,
+      hookTimeout: 20_000,
+    },
+  });
+}
