@@ -5,5 +5,5 @@ import { defineWorkspace } from 'vitest/config';
 export default defineWorkspace([
   'packages/*/vitest.config.ts',
   'examples/*/vitest.config.ts',
-  'benchmarks/vitest.config.ts',
+  'benchmarks/*.config.ts',
 ]);

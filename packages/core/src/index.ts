@@ -1,0 +1,29 @@
+/**
+ * `@otel-http/core`: the framework-agnostic part of otel-http. Adapters read their framework's
+ * request into a {@link RequestInfo}, call {@link createServerInstrumentation}'s `start`, run the
+ * chain in the handle's context, report the route and the outcome. Everything semantic is here.
+ */
+export { createServerInstrumentation } from './lifecycle.js';
+export type {
+  MetricsOptions,
+  OtelHttpOptions,
+  RequestHandle,
+  RequestInfo,
+  RequestOutcome,
+  ResolvedConfig,
+  ServerInstrumentation,
+} from './types.js';
+export { endOnFetchResponse, type FetchConnectionInfo, requestInfoFromFetch } from './fetch.js';
+export { activeSpan, type TraceFields, traceFields, type WithSpanOptions, withSpan } from './helpers.js';
+export { errorType } from './errors.js';
+export { parseForwarded, parseHost, splitTarget } from './http.js';
+export { redactQuery } from './redact.js';
+export { normalizeMethod } from './request-attributes.js';
+export { traceResponseHeader } from './response-header.js';
+export {
+  ALWAYS_REDACTED_HEADERS,
+  DEFAULT_KNOWN_METHODS,
+  DEFAULT_REDACTED_QUERY_PARAMS,
+  DURATION_BUCKETS_SECONDS,
+  ERROR_TYPE_ABORTED,
+} from './semconv.js';
