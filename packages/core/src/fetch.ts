@@ -31,10 +31,16 @@ class FetchRequestInfo implements RequestInfo {
   }
 
   header(name: string): string | undefined {
-    const value = this.request.headers.get(name);
-    if (value !== null) return value;
-    // Without a Host header (e.g. `app.request('/path')`), the URL's authority is the server.
-    return name === ':authority' ? authorityOf(this.request.url) : undefined;
+    // Fetch has no pseudo-headers (and Headers.get throws on their names): the URL's authority is
+    // what `:authority` would say, also when there is no Host header (`app.request('/path')`).
+    if (name.charCodeAt(0) === 58 /* : */) {
+      return name === ':authority' ? authorityOf(this.request.url) : undefined;
+    }
+    try {
+      return this.request.headers.get(name) ?? undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   headerNames(): string[] {

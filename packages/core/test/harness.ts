@@ -56,6 +56,10 @@ export function createTelemetry(sampler?: Sampler) {
       }
       return exporter.getFinishedSpans();
     },
+    /** Every scope's metrics, collected now. */
+    async scopeMetrics() {
+      return (await reader.collect()).resourceMetrics.scopeMetrics;
+    },
     async metric(name: string) {
       const { resourceMetrics } = await reader.collect();
       for (const scope of resourceMetrics.scopeMetrics) {
