@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { CheckContext } from './checks/context.js';
+import { CHECKS } from './checks/index.js';
+import type { Check } from './checks/types.js';
+import type { AdapterHarness } from './harness.js';
+import { ResultsTable } from './results.js';
+import { sleep } from './routes.js';
+import { CheckTelemetry, registerGlobals } from './telemetry.js';
+
+export type { AdapterHarness, ConformanceServer } from './harness.js';
+export { BoomError, FailError, type Probe, probe, ROUTES, sleep } from './routes.js';
+export { type CheckOutcome, ResultsTable } from './results.js';
+export { type WaitOptions, waitFor } from './wait.js';
+
+/** The ids of all checks, in table order: the keys `AdapterHarness.exceptions` may use. */
+export const CHECK_IDS: readonly string[] = CHECKS.map((check) => check.id);
+
+/** How long a server may take to close after a check before the suite moves on. */
+const CLOSE_TIMEOUT_MS = 2000;
+
+/**
+ * Declares the conformance suite for one adapter as Vitest tests: one `it` per check, each with
+ * its own tracer and meter providers (passed through the options, nothing global) and its own
+ * server from `harness.start`. While the suite runs it registers the async-hooks context manager
+ * and the W3C trace-context + baggage propagator globally, and unregisters them afterwards. When
+ * all checks are done it prints the results table with `console.log`.
+ *
+ * Call it at the top level of a test file.
+ */
+export function runConformance(harness: AdapterHarness): void {
+  const exceptions = harness.exceptions ?? {};
+  for (const id of Object.keys(exceptions)) {
+    if (!CHECK_IDS.includes(id)) throw new Error(`exceptions names an unknown check: ${id}`);
+  }
+  const table = new ResultsTable(harness.name);
+
+  describe(`otel-http conformance: ${harness.name}`, () => {
+    let unregisterGlobals: (() => void) | undefined;
+    beforeAll(() => {
+      unregisterGlobals = registerGlobals();
+    });
+    afterAll(() => {
+      unregisterGlobals?.();
+      console.log(table.format());
+    });
+
+    for (const check of CHECKS) {
+      table.declare(check.id);
+      it(`${check.id}: ${check.title}`, async () => {
+        table.start(check.id);
+        const exception = exceptions[check.id];
+        try {
+          await runCheck(harness, check);
+        } catch (error) {
+          if (exception !== undefined) {
+            table.report(check.id, 'exception', exception);
+            return;
+          }
+          table.report(check.id, 'fail', firstLine(error));
+          throw error;
+        }
+        table.report(check.id, 'pass', exception && 'listed as an exception, but passes');
+      });
+    }
+  });
+}
+
+async function runCheck(harness: AdapterHarness, check: Check): Promise<void> {
+  const sampler = check.sampler?.();
+  const telemetry = new CheckTelemetry(sampler);
+  const server = await harness.start({
+    ignore: '/health',
+    ...check.options,
+    tracerProvider: telemetry.tracerProvider,
+    meterProvider: telemetry.meterProvider,
+  });
+  try {
+    await check.run(new CheckContext(server, telemetry, sampler));
+  } finally {
+    const closed = await Promise.race([
+      server.close().then(() => true),
+      sleep(CLOSE_TIMEOUT_MS).then(() => false),
+    ]);
+    if (!closed) console.warn(`${check.id}: the server did not close within ${CLOSE_TIMEOUT_MS} ms`);
+    await telemetry.shutdown();
+  }
+}
+
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return (text.split('\n')[0] ?? '').slice(0, 120);
+}
