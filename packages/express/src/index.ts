@@ -1,0 +1,48 @@
+import { context, diag } from '@opentelemetry/api';
+import { createServerInstrumentation, type OtelHttpOptions, type RequestHandle } from '@otel-http/core';
+import { startNodeRequest } from '@otel-http/core/node';
+import type { RequestHandler } from 'express';
+import { isTracked, reportRouteErrors, trackRequest } from './errors.js';
+import { captureRoute } from './route.js';
+
+export type { OtelHttpOptions } from '@otel-http/core';
+
+/**
+ * OpenTelemetry tracing and RED metrics for Express 5 (and 4.21): one SERVER span per request
+ * named after the matched route template (with the mount path of every router and sub-app), the
+ * stable HTTP semantic conventions, `http.server.request.duration` and
+ * `http.server.active_requests`. Register it first, before any other middleware:
+ *
+ * ```ts
+ * app.use(otel());
+ * ```
+ *
+ * The instrumentation is created once, here; each request is started from the Node request,
+ * the rest of the chain runs with the server span active, and the span ends when the response
+ * closes (a streamed body is measured to its last byte; a client that hangs up ends it at once).
+ *
+ * @param options - Core's {@link OtelHttpOptions}, unchanged.
+ */
+export function otel(options: OtelHttpOptions = {}): RequestHandler {
+  const instrumentation = createServerInstrumentation(options);
+  return function otelHttp(req, res, next) {
+    let handle: RequestHandle | undefined;
+    try {
+      if (!isTracked(req)) handle = startNodeRequest(instrumentation, req, res);
+    } catch (error) {
+      // Telemetry must never cost the request.
+      diag.error('@otel-http/express: could not start the request telemetry', error);
+    }
+    if (handle === undefined) {
+      next();
+      return;
+    }
+    const started = handle;
+    trackRequest(req, started);
+    captureRoute(req, (route, template) => {
+      started.setRoute(template);
+      reportRouteErrors(route);
+    });
+    context.with(started.context, next);
+  };
+}
