@@ -1,0 +1,110 @@
+import { context, diag } from '@opentelemetry/api';
+import {
+  createServerInstrumentation,
+  endOnFetchResponse,
+  type OtelHttpOptions,
+  requestInfoFromFetch,
+} from '@otel-http/core';
+import { startNodeRequest } from '@otel-http/core/node';
+import type { Context, Env, MiddlewareHandler } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import { matchedRoutes } from 'hono/route';
+import { nodeBindings } from './node-bindings.js';
+import { handlerRoute } from './route.js';
+
+export type { OtelHttpOptions } from '@otel-http/core';
+
+/** The options shared by every otel-http adapter, plus one that receives Hono's context. */
+export interface OtelHonoOptions<E extends Env = Env> extends OtelHttpOptions {
+  /**
+   * Chooses the route from Hono's context once the handlers have run, for the span and the metrics
+   * alike — e.g. the procedure name of an RPC router mounted behind `app.post('/rpc/*', …)`.
+   * Receives the template Hono matched (`undefined` when none did); return `undefined` to keep it.
+   * The result becomes a metric label: keep it low-cardinality. A throwing function is ignored.
+   * Not called when the client hung up before the handlers finished; the `route` option, which
+   * runs when the request ends, is.
+   */
+  routeFromContext?: (c: Context<E>, matched: string | undefined) => string | undefined;
+}
+
+/**
+ * OpenTelemetry tracing and RED metrics for Hono: one SERVER span per request, the request duration
+ * and active requests metrics, the route as Hono matched it (`basePath` and `app.route()` prefixes
+ * included).
+ *
+ * Register it first, `app.use(otel())`, so that every handler runs with the server span active.
+ * Under `@hono/node-server` the request ends when the Node response closes; on every other runtime
+ * (Bun, Deno, Workers, `app.request()`) when the response body has been read to its end or
+ * cancelled.
+ *
+ * @param options - Create the middleware once per application, not per request.
+ */
+export function otel<E extends Env = Env>(options: OtelHonoOptions<E> = {}): MiddlewareHandler<E> {
+  const instrumentation = createServerInstrumentation(options);
+
+  const chooseRoute = (c: Context<E>, matched: string | undefined): string | undefined => {
+    const override = options.routeFromContext;
+    if (override === undefined) return matched;
+    try {
+      const chosen = override(c, matched);
+      return typeof chosen === 'string' && chosen.length > 0 ? chosen : matched;
+    } catch (error) {
+      diag.error(
+        '@otel-http/hono: the routeFromContext option threw; the matched route is kept',
+        error,
+      );
+      return matched;
+    }
+  };
+
+  return createMiddleware<E>(async function otelMiddleware(c, next) {
+    const node = nodeBindings(c.env);
+    const handle = node
+      ? startNodeRequest(instrumentation, node.incoming, node.outgoing)
+      : instrumentation.start(requestInfoFromFetch(c.req.raw));
+    if (handle === undefined) return next();
+
+    const routes = matchedRoutes(c);
+    const ownIndex = c.req.routeIndex;
+    // Hono matched every route before the chain started: report the handler now, so that a
+    // request whose client hangs up mid-way still carries it.
+    const expected = handlerRoute(routes, ownIndex, ownIndex);
+    if (expected !== undefined) handle.setRoute(expected);
+
+    try {
+      await context.with(handle.context, next);
+    } catch (error) {
+      // Hono's compose hands every `Error` to `onError`; only other thrown values get here, and
+      // Hono passes them on to the runtime, so no response of the chain will follow.
+      handle.recordError(error);
+      if (!node) handle.end({ error });
+      throw error;
+    }
+
+    const route = chooseRoute(c, handlerRoute(routes, ownIndex, c.req.routeIndex));
+    if (route !== undefined && route !== handle.route) handle.setRoute(route);
+    if (c.error !== undefined) handle.recordError(c.error);
+    if (!c.finalized) {
+      // Hono turns a chain without a response into its own error: nothing of ours to attach.
+      if (!node) handle.end({});
+      return;
+    }
+    if (handle.responseHeader !== undefined) addResponseHeader(c, handle.responseHeader);
+    if (node) return;
+    // Hono answers HEAD by running the GET route and dropping its body unread: end now.
+    c.res = endOnFetchResponse(handle, c.req.method === 'HEAD' ? new Response(null, c.res) : c.res);
+  });
+}
+
+/** Adds the trace response header to the final response, appending to a `Server-Timing` list. */
+function addResponseHeader(c: Context, [name, value]: readonly [string, string]): void {
+  const add = (headers: Headers) =>
+    name === 'server-timing' ? headers.append(name, value) : headers.set(name, value);
+  try {
+    add(c.res.headers);
+  } catch {
+    // A response passed through from `fetch()` has immutable headers: answer with a copy.
+    c.res = new Response(c.res.body, c.res);
+    add(c.res.headers);
+  }
+}
