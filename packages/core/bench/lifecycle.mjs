@@ -1,0 +1,118 @@
+// Micro-benchmark: what one request's telemetry costs in core (start + setRoute + end), against a
+// hand-written minimum (one startSpan/end and one histogram.record) measured in the same run.
+// Run after a build: `pnpm --filter @otel-http/core bench`. Prints ns per request and the ratio.
+import { context, propagation, SpanKind } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { createServerInstrumentation, DURATION_BUCKETS_SECONDS } from '../dist/index.js';
+
+const ROUNDS = Number(process.env.ROUNDS ?? 7);
+const ITERATIONS = Number(process.env.ITERATIONS ?? 200_000);
+
+class Reader extends MetricReader {
+  constructor() {
+    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
+  }
+  async onForceFlush() {}
+  async onShutdown() {}
+}
+
+/** Counts ended spans, so the SDK does its real end-of-span work but nothing is exported. */
+class CountingProcessor {
+  ended = 0;
+  onStart() {}
+  onEnd() {
+    this.ended++;
+  }
+  async forceFlush() {}
+  async shutdown() {}
+}
+
+context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+
+const processor = new CountingProcessor();
+const tracerProvider = new BasicTracerProvider({ spanProcessors: [processor] });
+const meterProvider = new MeterProvider({ readers: [new Reader()] });
+
+const headers = { host: '127.0.0.1:3000', 'user-agent': 'bench/1.0', accept: 'application/json' };
+const info = {
+  method: 'GET',
+  scheme: 'http',
+  path: '/users/42',
+  query: undefined,
+  header: (name) => headers[name],
+  peerAddress: '127.0.0.1',
+  peerPort: 50000,
+  protocolVersion: '1.1',
+};
+
+const instrumentation = createServerInstrumentation({ tracerProvider, meterProvider });
+function otelHttp() {
+  const handle = instrumentation.start(info);
+  handle.setRoute('/users/:id');
+  handle.end({ statusCode: 200 });
+}
+
+const tracer = tracerProvider.getTracer('floor');
+const histogram = meterProvider.getMeter('floor').createHistogram('http.server.request.duration', {
+  unit: 's',
+  advice: { explicitBucketBoundaries: DURATION_BUCKETS_SECONDS },
+});
+function floor() {
+  const start = performance.now();
+  const span = tracer.startSpan('GET', {
+    kind: SpanKind.SERVER,
+    attributes: { 'http.request.method': 'GET', 'url.path': '/users/42', 'url.scheme': 'http' },
+  });
+  span.setAttribute('http.response.status_code', 200);
+  span.updateName('GET /users/:id');
+  span.end();
+  histogram.record((performance.now() - start) / 1000, {
+    'http.request.method': 'GET',
+    'url.scheme': 'http',
+    'http.response.status_code': 200,
+    'http.route': '/users/:id',
+  });
+}
+
+function measure(fn) {
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < ITERATIONS; i++) fn();
+  return Number(process.hrtime.bigint() - start) / ITERATIONS;
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+// Warm-up: let both reach optimised code before measuring.
+measure(otelHttp);
+measure(floor);
+
+const ours = [];
+const minimal = [];
+const ratios = [];
+for (let round = 0; round < ROUNDS; round++) {
+  // Alternate the order each round so neither always runs on a warmer or fuller heap.
+  let c;
+  let d;
+  if (round % 2 === 0) {
+    c = measure(otelHttp);
+    d = measure(floor);
+  } else {
+    d = measure(floor);
+    c = measure(otelHttp);
+  }
+  ours.push(c);
+  minimal.push(d);
+  ratios.push(c / d);
+}
+
+const fmt = (n) => n.toFixed(0).padStart(6);
+console.log(`node ${process.version}, ${ROUNDS} rounds × ${ITERATIONS} requests, spans ended: ${processor.ended}`);
+console.log(`otel-http start+setRoute+end  ${fmt(median(ours))} ns/request  (min ${fmt(Math.min(...ours))})`);
+console.log(`hand-written floor            ${fmt(median(minimal))} ns/request  (min ${fmt(Math.min(...minimal))})`);
+console.log(
+  `ratio otel-http / floor        ${median(ratios).toFixed(2)}×  (per round ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`,
+);
