@@ -27,3 +27,4 @@ export {
   DURATION_BUCKETS_SECONDS,
   ERROR_TYPE_ABORTED,
 } from './semconv.js';
+export * from './client/index.js';
