@@ -163,6 +163,7 @@ describe("Koa's error handling", () => {
     expect(span?.status.code).toBe(SpanStatusCode.UNSET);
     expect(span?.attributes['http.response.status_code']).toBe(400);
     expect(span?.attributes['error.type']).toBeUndefined();
+    expect(span?.events).toEqual([]);
   });
 
   it('reports what a custom error middleware answers (418), with the route kept', async () => {
