@@ -9,7 +9,7 @@ import { startNodeRequest } from '@otel-http/core/node';
 import type { Context, Env, MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { matchedRoutes } from 'hono/route';
-import { nodeBindings } from './node-bindings.js';
+import { nodeBindings, stageCapturedHeaders } from './node-bindings.js';
 import { handlerRoute } from './route.js';
 
 export type { OtelHttpOptions } from '@otel-http/core';
@@ -90,7 +90,14 @@ export function otel<E extends Env = Env>(options: OtelHonoOptions<E> = {}): Mid
       return;
     }
     if (handle.responseHeader !== undefined) addResponseHeader(c, handle.responseHeader);
-    if (node) return;
+    if (node) {
+      stageCapturedHeaders(
+        node.outgoing,
+        c.res.headers,
+        instrumentation.config.captureResponseHeaders,
+      );
+      return;
+    }
     // Hono answers HEAD by running the GET route and dropping its body unread: end now.
     c.res = endOnFetchResponse(handle, c.req.method === 'HEAD' ? new Response(null, c.res) : c.res);
   });

@@ -5,7 +5,7 @@ import { HTTPException } from 'hono/http-exception';
 import { streamSSE } from 'hono/streaming';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { otel } from '../src/index.js';
-import { fetchOnly, type OpenApp, runtimes } from './runtimes.js';
+import { fetchOnly, type OpenApp, type RunnableApp, runtimes } from './runtimes.js';
 import { createTelemetry, eventually, type Telemetry } from './telemetry.js';
 
 let telemetry: Telemetry;
@@ -57,7 +57,7 @@ async function metricRoutes(): Promise<Array<[unknown, unknown]>> {
 }
 
 describe.each(runtimes)('on $name', (runtime) => {
-  async function open(app: Hono): Promise<OpenApp> {
+  async function open(app: RunnableApp): Promise<OpenApp> {
     const running = await runtime.open(app);
     opened.push(running);
     return running;
@@ -359,6 +359,24 @@ describe.each(runtimes)('on $name', (runtime) => {
     expect(response.headers.get('server-timing')).toBe(
       `db;dur=5, trace;desc=00-${traceId}-${spanId}-01`,
     );
+  });
+
+  it('captures the listed response headers of the final response', async () => {
+    const app = new Hono();
+    app.use(
+      otel({ ...telemetry.options, captureResponseHeaders: ['content-type', 'x-request-id'] }),
+    );
+    app.get('/tagged', (c) => {
+      c.header('x-request-id', 'req-1');
+      return c.json({ ok: true });
+    });
+    const server = await open(app);
+
+    const response = await send(server, '/tagged');
+    expect(response.headers.get('x-request-id')).toBe('req-1');
+    const span = await spanOf('/tagged');
+    expect(span.attributes['http.response.header.content-type']).toEqual(['application/json']);
+    expect(span.attributes['http.response.header.x-request-id']).toEqual(['req-1']);
   });
 
   it('runs handlers with the server span active, across awaits', async () => {

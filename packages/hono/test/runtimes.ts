@@ -7,10 +7,13 @@ export interface OpenApp {
   close(): Promise<void>;
 }
 
+/** The part of a Hono app, whatever its `Env`, that runtimes call. */
+export type RunnableApp = Pick<Hono, 'fetch' | 'request'>;
+
 /** How a Hono app is run in these tests. */
 export interface Runtime {
   readonly name: string;
-  open(app: Hono): Promise<OpenApp>;
+  open(app: RunnableApp): Promise<OpenApp>;
 }
 
 /**

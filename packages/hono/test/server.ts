@@ -9,7 +9,7 @@ export interface RunningApp {
 }
 
 /** Serves `app` on 127.0.0.1, port 0; `close` also drops kept-alive connections. */
-export function listen(app: Hono): Promise<RunningApp> {
+export function listen(app: Pick<Hono, 'fetch'>): Promise<RunningApp> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
     server.once('error', reject);
