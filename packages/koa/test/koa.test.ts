@@ -1,4 +1,6 @@
 import { request as httpRequest } from 'node:http';
+import { connect as connectHttp2, createServer as createHttp2Server } from 'node:http2';
+import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Router from '@koa/router';
@@ -363,6 +365,41 @@ describe('the end of the request', () => {
     for (let i = 0; i < 100 && !handlerDone; i++) await sleep(10);
     expect(handlerDone).toBe(true);
     expect(telemetry.exporter.getFinishedSpans()).toHaveLength(1);
+  });
+});
+
+describe('HTTP/2', () => {
+  it('instruments a Koa application served by node:http2 (h2c)', async () => {
+    const app = build((koa) => {
+      const router = new Router();
+      router.get('/users/:id', ok);
+      koa.use(router.routes());
+    });
+    const server = createHttp2Server(app.callback());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const session = connectHttp2(`http://127.0.0.1:${port}`);
+    try {
+      const status = await new Promise<number | undefined>((resolve, reject) => {
+        const stream = session.request({ ':method': 'GET', ':path': '/users/7' });
+        let answered: number | undefined;
+        stream.on('response', (headers) => {
+          answered = headers[':status'];
+        });
+        stream.on('error', reject);
+        stream.resume();
+        stream.on('end', () => resolve(answered));
+      });
+      expect(status).toBe(200);
+
+      const [span] = await telemetry.spans();
+      expect(span?.name).toBe('GET /users/:id');
+      expect(span?.attributes['http.response.status_code']).toBe(200);
+      expect(span?.attributes['network.protocol.version']).toBe('2');
+    } finally {
+      session.close();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 
