@@ -1,0 +1,102 @@
+import { type Context, context, type Span } from '@opentelemetry/api';
+import {
+  createServerInstrumentation,
+  type OtelHttpOptions,
+  type RequestHandle,
+} from '@otel-http/core';
+import { startNodeRequest } from '@otel-http/core/node';
+import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+
+export type { OtelHttpOptions } from '@otel-http/core';
+
+/** The telemetry of one instrumented request, as `request.otel` exposes it. */
+export interface RequestTelemetry {
+  /** The request's server span (non-recording when the sampler dropped the trace). */
+  readonly span: Span;
+  /** The context the request runs in, with the server span active in it. */
+  readonly context: Context;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** `false` leaves this route uninstrumented: no span and no metric for its requests. */
+    otel?: boolean;
+  }
+
+  interface FastifyRequest {
+    /**
+     * The server span and context of this request; `undefined` when the request is not
+     * instrumented (ignored, or its route opted out with `config: { otel: false }`).
+     *
+     * Hooks and handlers of the request lifecycle already run with the server span active, so
+     * `trace.getActiveSpan()` is enough there. This is for the places where it is not: the
+     * `onRequestAbort` and `onTimeout` hooks (socket events), callbacks of libraries that lose the
+     * async context, and code that runs inside a child span but must reach the server span.
+     */
+    readonly otel: RequestTelemetry | undefined;
+  }
+}
+
+/** Where the plugin keeps a request's handle; private, so that users cannot end it. */
+const kHandle = Symbol('@otel-http/fastify handle');
+
+interface InstrumentedRequest extends FastifyRequest {
+  [kHandle]: RequestHandle | null;
+}
+
+function requestTelemetry(this: FastifyRequest): RequestTelemetry | undefined {
+  const handle = (this as InstrumentedRequest)[kHandle];
+  return handle ? { span: handle.span, context: handle.context } : undefined;
+}
+
+const plugin: FastifyPluginCallback<OtelHttpOptions> = (fastify, options, done) => {
+  // A second registration below the first would start a second server span for every request.
+  if (fastify.hasRequestDecorator(kHandle)) {
+    done(
+      new Error('@otel-http/fastify is already registered: register it once, on the root instance'),
+    );
+    return;
+  }
+  const instrumentation = createServerInstrumentation(options);
+
+  fastify.decorateRequest(kHandle, null);
+  fastify.decorateRequest('otel', { getter: requestTelemetry });
+
+  // Fastify has matched the route before `onRequest` runs, so the route is known from the start.
+  // The hook is callback-style on purpose: calling `next` inside `context.with` makes every later
+  // hook, the handler and the reply run in the server span's context (Fastify carries the async
+  // context across body parsing itself).
+  fastify.addHook('onRequest', (request, reply, next) => {
+    const route = request.routeOptions;
+    const handle =
+      route.config.otel === false
+        ? undefined
+        : startNodeRequest(instrumentation, request.raw, reply.raw);
+    if (handle === undefined) {
+      next();
+      return;
+    }
+    if (route.url !== undefined) handle.setRoute(route.url);
+    (request as InstrumentedRequest)[kHandle] = handle;
+    context.with(handle.context, next);
+  });
+
+  // Only observes: the error handler still decides the reply, and core decides from the status
+  // the client received whether the error fails the request.
+  fastify.addHook('onError', (request, _reply, error, next) => {
+    (request as InstrumentedRequest)[kHandle]?.recordError(error);
+    next();
+  });
+
+  done();
+};
+
+/**
+ * OpenTelemetry tracing and RED metrics for every route of a Fastify instance:
+ * `await app.register(otel, options)` on the root instance, before the routes.
+ *
+ * The span ends when the raw response closes, so hijacked replies, streams, aborted and timed-out
+ * requests are all measured to their real end, once. A route opts out with `config: { otel: false }`.
+ */
+export const otel = fp(plugin, { name: '@otel-http/fastify', fastify: '5.x' });
