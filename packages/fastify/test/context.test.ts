@@ -57,16 +57,12 @@ describe('the server span is active for the whole lifecycle', () => {
         seen.preParsing = activeSpanId();
         done(null, payload);
       });
-      app.addContentTypeParser(
-        'application/json',
-        { parseAs: 'string' },
-        (request, body, done) => {
-          // Parsers run from the body stream's events, outside the context: request.otel reaches
-          // the span there.
-          seen.bodyParser = request.otel?.span.spanContext().spanId;
-          done(null, JSON.parse(body as string));
-        },
-      );
+      app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+        // Parsers run from the body stream's events, outside the context: request.otel reaches
+        // the span there.
+        seen.bodyParser = request.otel?.span.spanContext().spanId;
+        done(null, JSON.parse(body as string));
+      });
       app.addHook('preValidation', async () => {
         seen.preValidation = activeSpanId();
       });
