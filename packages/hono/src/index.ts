@@ -2,6 +2,7 @@ import { context, diag } from '@opentelemetry/api';
 import {
   createServerInstrumentation,
   endOnFetchResponse,
+  type FetchConnectionInfo,
   type OtelHttpOptions,
   requestInfoFromFetch,
 } from '@otel-http/core';
@@ -12,9 +13,9 @@ import { matchedRoutes } from 'hono/route';
 import { nodeBindings, stageCapturedHeaders } from './node-bindings.js';
 import { handlerRoute } from './route.js';
 
-export type { OtelHttpOptions } from '@otel-http/core';
+export type { FetchConnectionInfo, OtelHttpOptions } from '@otel-http/core';
 
-/** The options shared by every otel-http adapter, plus one that receives Hono's context. */
+/** The options shared by every otel-http adapter, plus two that receive Hono's context. */
 export interface OtelHonoOptions<E extends Env = Env> extends OtelHttpOptions {
   /**
    * Chooses the route from Hono's context once the handlers have run, for the span and the metrics
@@ -25,6 +26,13 @@ export interface OtelHonoOptions<E extends Env = Env> extends OtelHttpOptions {
    * runs when the request ends, is.
    */
   routeFromContext?: (c: Context<E>, matched: string | undefined) => string | undefined;
+  /**
+   * What the runtime knows about the connection, which a Fetch `Request` does not carry: the
+   * peer's address and port, the HTTP version — e.g. from `getConnInfo(c)` of `hono/bun`,
+   * `hono/deno` or `hono/cloudflare-workers`. Used on every runtime but `@hono/node-server`, whose
+   * raw request already tells. A throwing function is ignored.
+   */
+  connectionInfo?: (c: Context<E>) => FetchConnectionInfo | undefined;
 }
 
 /**
@@ -42,26 +50,16 @@ export interface OtelHonoOptions<E extends Env = Env> extends OtelHttpOptions {
 export function otel<E extends Env = Env>(options: OtelHonoOptions<E> = {}): MiddlewareHandler<E> {
   const instrumentation = createServerInstrumentation(options);
 
-  const chooseRoute = (c: Context<E>, matched: string | undefined): string | undefined => {
-    const override = options.routeFromContext;
-    if (override === undefined) return matched;
-    try {
-      const chosen = override(c, matched);
-      return typeof chosen === 'string' && chosen.length > 0 ? chosen : matched;
-    } catch (error) {
-      diag.error(
-        '@otel-http/hono: the routeFromContext option threw; the matched route is kept',
-        error,
-      );
-      return matched;
-    }
-  };
-
   return createMiddleware<E>(async function otelMiddleware(c, next) {
     const node = nodeBindings(c.env);
     const handle = node
       ? startNodeRequest(instrumentation, node.incoming, node.outgoing)
-      : instrumentation.start(requestInfoFromFetch(c.req.raw));
+      : instrumentation.start(
+          requestInfoFromFetch(
+            c.req.raw,
+            callOption('connectionInfo', () => options.connectionInfo?.(c), undefined),
+          ),
+        );
     if (handle === undefined) return next();
 
     const routes = matchedRoutes(c);
@@ -81,7 +79,13 @@ export function otel<E extends Env = Env>(options: OtelHonoOptions<E> = {}): Mid
       throw error;
     }
 
-    const route = chooseRoute(c, handlerRoute(routes, ownIndex, c.req.routeIndex));
+    const matched = handlerRoute(routes, ownIndex, c.req.routeIndex);
+    const chosen = callOption(
+      'routeFromContext',
+      () => options.routeFromContext?.(c, matched),
+      undefined,
+    );
+    const route = typeof chosen === 'string' && chosen.length > 0 ? chosen : matched;
     if (route !== undefined && route !== handle.route) handle.setRoute(route);
     if (c.error !== undefined) handle.recordError(c.error);
     if (!c.finalized) {
@@ -113,5 +117,15 @@ function addResponseHeader(c: Context, [name, value]: readonly [string, string])
     // A response passed through from `fetch()` has immutable headers: answer with a copy.
     c.res = new Response(c.res.body, c.res);
     add(c.res.headers);
+  }
+}
+
+/** Runs a user-supplied option; a throw is reported through the diagnostic logger, not the request. */
+function callOption<T>(name: string, run: () => T, fallback: T): T {
+  try {
+    return run();
+  } catch (error) {
+    diag.error(`@otel-http/hono: the ${name} option threw; it is ignored`, error);
+    return fallback;
   }
 }

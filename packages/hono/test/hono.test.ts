@@ -425,6 +425,67 @@ describe('on the Fetch path only', () => {
     expect(await telemetry.activeRequests()).toBe(0);
   });
 
+  it('has ended the span by the time a body piped for waitUntil completes (the README flush)', async () => {
+    const app = new Hono();
+    app.use(otel(telemetry.options));
+    app.get('/events', (c) =>
+      streamSSE(c, async (stream) => {
+        for (let i = 0; i < 3; i++) {
+          await sleep(10);
+          await stream.writeSSE({ data: `tick-${i}` });
+        }
+      }),
+    );
+    const pending: Promise<unknown>[] = [];
+    const endedAtFlush: number[] = [];
+    // The fetch handler the README shows for Workers, with waitUntil collected here.
+    const handler = async (request: Request) => {
+      const response = await app.fetch(request);
+      const flush = async () => {
+        endedAtFlush.push(telemetry.exporter.getFinishedSpans().length);
+      };
+      if (response.body === null) {
+        pending.push(flush());
+        return response;
+      }
+      const { readable, writable } = new TransformStream();
+      pending.push(response.body.pipeTo(writable).finally(flush));
+      return new Response(readable, response);
+    };
+
+    const response = await handler(new Request('http://localhost/events'));
+    expect(await response.text()).toBe('data: tick-0\n\ndata: tick-1\n\ndata: tick-2\n\n');
+    await Promise.all(pending);
+    expect(endedAtFlush).toEqual([1]);
+  });
+
+  it('takes peer address, port and HTTP version from connectionInfo, and survives it throwing', async () => {
+    const app = new Hono<{ Bindings: { remote?: string } }>();
+    app.use(
+      otel<{ Bindings: { remote?: string } }>({
+        ...telemetry.options,
+        connectionInfo: (c) => {
+          if (c.env.remote === undefined) throw new Error('no connection info here');
+          return { peerAddress: c.env.remote, peerPort: 50123, protocolVersion: '2' };
+        },
+      }),
+    );
+    app.get('/who', (c) => c.text('you'));
+
+    expect(await (await app.request('/who?known', {}, { remote: '192.0.2.7' })).text()).toBe('you');
+    expect(await (await app.request('/who?unknown', {}, {})).text()).toBe('you');
+
+    const [known, unknown] = await telemetry.spans(2);
+    expect(known?.attributes).toMatchObject({
+      'network.peer.address': '192.0.2.7',
+      'network.peer.port': 50123,
+      'client.address': '192.0.2.7',
+      'network.protocol.version': '2',
+    });
+    expect(unknown?.attributes).not.toHaveProperty('network.peer.address');
+    expect(unknown?.attributes['http.route']).toBe('/who');
+  });
+
   it('does not touch requests the ignore option excludes', async () => {
     const app = new Hono();
     app.use(otel({ ...telemetry.options, ignore: '/health' }));
