@@ -1,7 +1,7 @@
 import { context, propagation, ROOT_CONTEXT, type Span, trace } from '@opentelemetry/api';
-import { otel, type RequestTelemetry } from '@otel-http/fastify';
 import Fastify, { type FastifyContextConfig, type FastifyRequest } from 'fastify';
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
+import { otel, type RequestTelemetry } from '../src/index.js';
 import { createTelemetry, onlySpan, sleep, startApp, type TestApp } from './telemetry.js';
 
 const telemetry = createTelemetry();

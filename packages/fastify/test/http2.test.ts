@@ -1,7 +1,7 @@
 import { connect } from 'node:http2';
-import { otel } from '@otel-http/fastify';
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
+import { otel } from '../src/index.js';
 import { createTelemetry, onlySpan } from './telemetry.js';
 
 const telemetry = createTelemetry();

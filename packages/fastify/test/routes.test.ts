@@ -1,8 +1,8 @@
 import { SpanKind } from '@opentelemetry/api';
-import { otel } from '@otel-http/fastify';
 import Fastify from 'fastify';
 import fp from 'fastify-plugin';
 import { afterEach, describe, expect, it } from 'vitest';
+import { otel } from '../src/index.js';
 import { createTelemetry, onlySpan, startApp, type TestApp } from './telemetry.js';
 
 const telemetry = createTelemetry();

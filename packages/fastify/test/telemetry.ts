@@ -18,8 +18,8 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import type { OtelHttpOptions } from '@otel-http/core';
-import { otel } from '@otel-http/fastify';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { otel } from '../src/index.js';
 
 /** A reader the tests `collect()` from when they want to look at the metrics. */
 class TestMetricReader extends MetricReader {
