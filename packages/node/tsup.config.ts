@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // register is the preload entry (`node --import @otel-http/node/register`), loaded for its effect.
+  entry: ['src/index.ts', 'src/register.ts'],
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: false,

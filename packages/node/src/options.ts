@@ -1,0 +1,182 @@
+import type {
+  Attributes,
+  DiagLogger,
+  MeterProvider,
+  TextMapPropagator,
+  TracerProvider,
+} from '@opentelemetry/api';
+import type { MetricReader } from '@opentelemetry/sdk-metrics';
+import type {
+  Sampler,
+  SpanExporter,
+  SpanLimits,
+  SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+
+/** Span exporters selectable by name (`OTEL_TRACES_EXPORTER` uses the same names). */
+export type TracesExporterName = 'otlp' | 'console' | 'zipkin' | 'none';
+
+/** Metric exporters selectable by name (`OTEL_METRICS_EXPORTER` uses the same names). */
+export type MetricsExporterName = 'prometheus' | 'otlp' | 'console' | 'none';
+
+/** Where the Prometheus scrape endpoint listens. */
+export interface PrometheusOptions {
+  /** Interface to bind. Default: `OTEL_EXPORTER_PROMETHEUS_HOST`, else all interfaces. */
+  host?: string;
+  /** Port; `0` picks a free one. Default: `OTEL_EXPORTER_PROMETHEUS_PORT`, else `9464`. */
+  port?: number;
+  /** Path of the endpoint. Default `/metrics`. */
+  path?: string;
+}
+
+/** Where and how OTLP data is sent (http/protobuf). */
+export interface OtlpOptions {
+  /**
+   * Base URL of the collector; `/v1/traces` and `/v1/metrics` are appended. Default:
+   * `OTEL_EXPORTER_OTLP_ENDPOINT`, else `http://localhost:4318`. The signal-specific
+   * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` / `_METRICS_ENDPOINT` are used as they are.
+   */
+  endpoint?: string;
+  /** Full URL for spans, used as is. Wins over {@link endpoint}. */
+  tracesEndpoint?: string;
+  /** Full URL for metrics, used as is. Wins over {@link endpoint}. */
+  metricsEndpoint?: string;
+  /** Headers sent with every export (added to `OTEL_EXPORTER_OTLP_HEADERS`, winning on conflicts). */
+  headers?: Record<string, string>;
+  /** How long one export request may take, retries included. Default 10 000 ms. */
+  timeoutMillis?: number;
+}
+
+/**
+ * The bounded queue between finished spans and the exporter. When it is full (the exporter is slow
+ * or the collector unreachable), new spans are dropped — counted and reported through the
+ * diagnostic logger — instead of growing memory or slowing requests.
+ */
+export interface ExportQueueOptions {
+  /** Spans held at most. Default: `OTEL_BSP_MAX_QUEUE_SIZE`, else 2048. */
+  maxQueueSize?: number;
+  /** Spans per export request. Default: `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`, else 512. */
+  maxExportBatchSize?: number;
+  /** Delay before a partial batch is sent. Default: `OTEL_BSP_SCHEDULE_DELAY`, else 5000 ms (console: 500 ms). */
+  scheduledDelayMillis?: number;
+  /** How long one export may run before the queue moves on. Default: `OTEL_BSP_EXPORT_TIMEOUT`, else 30 000 ms. */
+  exportTimeoutMillis?: number;
+}
+
+/** Diagnostic log levels, as `OTEL_LOG_LEVEL` spells them (case-insensitive there). */
+export type TelemetryLogLevel = 'none' | 'error' | 'warn' | 'info' | 'debug' | 'verbose' | 'all';
+
+/**
+ * Options of {@link startTelemetry}. Everything is optional: with nothing set (and no `OTEL_*`
+ * variables), spans go to the console one line each and metrics to a Prometheus endpoint on
+ * `:9464/metrics`. Explicit options win over environment variables.
+ */
+export interface TelemetryOptions {
+  /** `service.name`. Default: `OTEL_SERVICE_NAME`, else the SDK default `unknown_service:node`. */
+  serviceName?: string;
+  /** `service.version`. */
+  serviceVersion?: string;
+  /** `deployment.environment.name` (`production`, `staging`). */
+  environment?: string;
+  /** More resource attributes, added to `OTEL_RESOURCE_ATTRIBUTES` and winning on conflicts. */
+  resourceAttributes?: Attributes;
+
+  /**
+   * Where spans go: a name, a `SpanExporter`, or several. Default: `OTEL_TRACES_EXPORTER`, else
+   * `'otlp'` when an OTLP endpoint is configured, else `'console'`.
+   */
+  traces?: TracesExporterName | SpanExporter | ReadonlyArray<TracesExporterName | SpanExporter>;
+  /**
+   * Where metrics go: a name, a `MetricReader`, or several. Default: `OTEL_METRICS_EXPORTER`, else
+   * `'otlp'` when an OTLP endpoint is configured, else `'prometheus'`.
+   */
+  metrics?: MetricsExporterName | MetricReader | ReadonlyArray<MetricsExporterName | MetricReader>;
+  /** Settings of the `'prometheus'` metrics exporter. */
+  prometheus?: PrometheusOptions;
+  /** Settings of the `'otlp'` exporters. */
+  otlp?: OtlpOptions;
+  /** URL of the Zipkin collector. Default: `OTEL_EXPORTER_ZIPKIN_ENDPOINT`, else `http://localhost:9411/api/v2/spans`. */
+  zipkinEndpoint?: string;
+  /** The bounded export queue of the named span exporters. */
+  exportQueue?: ExportQueueOptions;
+  /** How often push exporters (`otlp`, `console`) export metrics. Default: `OTEL_METRIC_EXPORT_INTERVAL`, else 60 000 ms. */
+  metricExportIntervalMillis?: number;
+
+  /**
+   * Fraction of new traces to record, 0–1, respecting the caller's decision for continued traces
+   * (parent-based ratio sampling). Wins over `OTEL_TRACES_SAMPLER`.
+   */
+  samplingRatio?: number;
+  /** A sampler of your own. Wins over {@link samplingRatio} and `OTEL_TRACES_SAMPLER`. */
+  sampler?: Sampler;
+  /** Span limits (attribute count and length, events, links). SDK and `OTEL_SPAN_*` defaults otherwise. */
+  spanLimits?: SpanLimits;
+  /** More span processors, run after the exporters' ones. */
+  spanProcessors?: readonly SpanProcessor[];
+  /** Propagator to register. Default: W3C trace context + baggage (`OTEL_PROPAGATORS` may narrow it). */
+  propagator?: TextMapPropagator;
+
+  /**
+   * Level of the OpenTelemetry diagnostic logger installed on the console. Default: `OTEL_LOG_LEVEL`,
+   * else `'warn'` (so that dropped spans and failing exports are seen). `'none'` installs nothing.
+   */
+  logLevel?: TelemetryLogLevel;
+  /** Send diagnostics here instead of the console (at {@link logLevel}). */
+  diagLogger?: DiagLogger;
+
+  /**
+   * Shut down (flushing spans and metrics) when the process receives these signals. `true` means
+   * `SIGTERM` and `SIGINT`. When no other listener handles the signal, it is raised again after the
+   * flush so that the process ends as it would have. Default `false`.
+   */
+  shutdownOnSignals?: boolean | readonly NodeJS.Signals[];
+  /** Longest time `shutdown()` waits for the last exports. Default 5000 ms. */
+  shutdownTimeoutMillis?: number;
+
+  /** Start nothing and register nothing. Default: `OTEL_SDK_DISABLED`, else `false`. */
+  disabled?: boolean;
+}
+
+/** Counters of the span export queue, summed over the named span exporters. */
+export interface ExportStats {
+  /** Spans waiting in the queues now. */
+  readonly queued: number;
+  /** Spans dropped because a queue was full. */
+  readonly dropped: number;
+  /** Spans the exporters accepted. */
+  readonly exported: number;
+  /** Spans whose export failed or timed out. */
+  readonly failed: number;
+}
+
+/** Addresses of what {@link startTelemetry} serves, once it listens. */
+export interface TelemetryEndpoints {
+  /** URL of the Prometheus scrape endpoint; absent when Prometheus is off or could not listen. */
+  readonly prometheusUrl?: string;
+}
+
+/** What {@link startTelemetry} returns. */
+export interface Telemetry {
+  /** The tracer provider registered globally (the API's no-op one when disabled). */
+  readonly tracerProvider: TracerProvider;
+  /** The meter provider registered globally (the API's no-op one when disabled). */
+  readonly meterProvider: MeterProvider;
+  /** Whether telemetry is disabled (`disabled` option or `OTEL_SDK_DISABLED=true`). */
+  readonly disabled: boolean;
+  /**
+   * Settles when the endpoints listen (or failed to, which is reported through the diagnostic
+   * logger and leaves `prometheusUrl` out). Never rejects.
+   */
+  readonly ready: Promise<TelemetryEndpoints>;
+  /** Exports what is queued now, spans and metrics. */
+  forceFlush(): Promise<void>;
+  /**
+   * Flushes spans and metrics, stops the exporters and the Prometheus endpoint, removes signal
+   * handlers and unregisters the global providers, propagator and context manager. Waits at most
+   * `timeoutMillis` (default {@link TelemetryOptions.shutdownTimeoutMillis}). Idempotent; never
+   * rejects — failures are reported through the diagnostic logger.
+   */
+  shutdown(options?: { timeoutMillis?: number }): Promise<void>;
+  /** Counters of the span export queue. */
+  exportStats(): ExportStats;
+}

@@ -1,0 +1,145 @@
+/**
+ * Builds the SDK objects a resolved configuration names. No global is touched here.
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Attributes, TextMapPropagator } from '@opentelemetry/api';
+import {
+  CompositePropagator,
+  W3CBaggagePropagator,
+  W3CTraceContextPropagator,
+} from '@opentelemetry/core';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
+import { defaultResource, type Resource, resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  ConsoleMetricExporter,
+  type MetricReader,
+  PeriodicExportingMetricReader,
+  type PushMetricExporter,
+} from '@opentelemetry/sdk-metrics';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  ParentBasedSampler,
+  type Sampler,
+  type SpanExporter,
+  TraceIdRatioBasedSampler,
+} from '@opentelemetry/sdk-trace-base';
+import { BoundedBatchSpanProcessor } from './bounded-span-processor.js';
+import type { ResolvedTelemetryConfig, SamplerChoice } from './config.js';
+import { CompactConsoleSpanExporter } from './console-exporter.js';
+import { PrometheusEndpoint } from './prometheus-endpoint.js';
+
+/** Console lines should appear while one is still looking at the request that made them. */
+const CONSOLE_EXPORT_DELAY_MILLIS = 500;
+
+/**
+ * The SDK's default resource (`telemetry.sdk.*`, a default `service.name`), facts about this
+ * process, then the configured attributes, which win.
+ */
+export function buildResource(attributes: Attributes): Resource {
+  return defaultResource().merge(
+    resourceFromAttributes({
+      'service.instance.id': randomUUID(),
+      'host.name': hostname(),
+      'process.pid': process.pid,
+      'process.runtime.name': 'nodejs',
+      'process.runtime.version': process.versions.node,
+      ...attributes,
+    }),
+  );
+}
+
+export function buildSampler(choice: SamplerChoice): Sampler {
+  switch (choice.kind) {
+    case 'custom':
+      return choice.sampler;
+    case 'always_on':
+      return new AlwaysOnSampler();
+    case 'always_off':
+      return new AlwaysOffSampler();
+    case 'traceidratio':
+      return new TraceIdRatioBasedSampler(choice.ratio);
+    case 'parentbased_always_on':
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+    case 'parentbased_always_off':
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case 'parentbased_traceidratio':
+      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(choice.ratio) });
+  }
+}
+
+/** One bounded queue per span exporter, named or given. */
+export function buildSpanQueues(config: ResolvedTelemetryConfig): BoundedBatchSpanProcessor[] {
+  return config.traces.map((entry) => {
+    const exporter: SpanExporter =
+      entry === 'otlp'
+        ? new OTLPTraceExporter({
+            url: config.otlp.tracesUrl,
+            headers: { ...config.otlp.headers },
+            ...(config.otlp.timeoutMillis !== undefined && {
+              timeoutMillis: config.otlp.timeoutMillis,
+            }),
+          })
+        : entry === 'console'
+          ? new CompactConsoleSpanExporter()
+          : entry === 'zipkin'
+            ? new ZipkinExporter(config.zipkinEndpoint ? { url: config.zipkinEndpoint } : {})
+            : entry;
+    const queue = config.exportQueue;
+    return new BoundedBatchSpanProcessor(exporter, {
+      maxQueueSize: queue.maxQueueSize,
+      maxExportBatchSize: queue.maxExportBatchSize,
+      scheduledDelayMillis:
+        queue.scheduledDelayMillis ?? (entry === 'console' ? CONSOLE_EXPORT_DELAY_MILLIS : 5000),
+      exportTimeoutMillis: queue.exportTimeoutMillis,
+      label: typeof entry === 'string' ? entry : exporter.constructor.name,
+    });
+  });
+}
+
+/** The metric readers, and the Prometheus endpoint when there is one (it has to be closed). */
+export function buildMetricReaders(config: ResolvedTelemetryConfig): {
+  readers: MetricReader[];
+  prometheus: PrometheusEndpoint | undefined;
+} {
+  let prometheus: PrometheusEndpoint | undefined;
+  const periodic = (exporter: PushMetricExporter): MetricReader =>
+    new PeriodicExportingMetricReader({
+      exporter,
+      exportIntervalMillis: config.metricExportIntervalMillis,
+      exportTimeoutMillis: config.metricExportTimeoutMillis,
+    });
+  const readers = config.metrics.map((entry): MetricReader => {
+    if (entry === 'prometheus') {
+      prometheus = new PrometheusEndpoint(config.prometheus);
+      return prometheus.reader;
+    }
+    if (entry === 'otlp') {
+      return periodic(
+        new OTLPMetricExporter({
+          url: config.otlp.metricsUrl,
+          headers: { ...config.otlp.headers },
+          ...(config.otlp.timeoutMillis !== undefined && {
+            timeoutMillis: config.otlp.timeoutMillis,
+          }),
+        }) as unknown as PushMetricExporter,
+      );
+    }
+    if (entry === 'console') return periodic(new ConsoleMetricExporter());
+    return entry;
+  });
+  return { readers, prometheus };
+}
+
+/** The propagator given, or W3C trace context and/or baggage. */
+export function buildPropagator(choice: ResolvedTelemetryConfig['propagator']): TextMapPropagator {
+  if (!Array.isArray(choice)) return choice as TextMapPropagator;
+  return new CompositePropagator({
+    propagators: choice.map((name) =>
+      name === 'tracecontext' ? new W3CTraceContextPropagator() : new W3CBaggagePropagator(),
+    ),
+  });
+}
