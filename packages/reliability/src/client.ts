@@ -106,14 +106,18 @@ function rawBodyBytes(text: string): string {
   return out;
 }
 
-/** Builds a raw request head: header lines are written exactly as given, duplicates included. */
+/**
+ * Builds a raw request head: header lines are written exactly as given, duplicates included. A
+ * `host: 127.0.0.1` line is added unless the given headers have one.
+ */
 export function rawRequest(
   method: string,
   target: string,
   headers: ReadonlyArray<readonly [string, string]>,
   body = '',
 ): string {
-  const lines = [`${method} ${target} HTTP/1.1`, 'host: 127.0.0.1', 'connection: close'];
+  const lines = [`${method} ${target} HTTP/1.1`, 'connection: close'];
+  if (!headers.some(([name]) => name.toLowerCase() === 'host')) lines.push('host: 127.0.0.1');
   for (const [name, value] of headers) lines.push(`${name}: ${value}`);
   if (body.length > 0) lines.push(`content-length: ${Buffer.byteLength(body, 'latin1')}`);
   return `${lines.join('\r\n')}\r\n\r\n${body}`;

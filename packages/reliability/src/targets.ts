@@ -39,6 +39,11 @@ export const ROUTE_TABLE = ['/users/:id', '/stream', '/slow', '/upload'] as cons
 export interface ServerSettings {
   /** Node's limit on the size of the request head; default 16 KiB. */
   maxHeaderSize?: number;
+  /**
+   * `false` builds the same application without the middleware: the control that tells what the
+   * framework does on its own with a hostile request. Default `true`.
+   */
+  instrument?: boolean;
 }
 
 export interface RunningServer {
@@ -92,12 +97,12 @@ const nodeServer = (settings: ServerSettings, listener: RequestListener) =>
 const node: Target = {
   name: 'node',
   start(options, settings = {}) {
-    const instrumentation = createServerInstrumentation(options);
+    const instrumentation = settings.instrument === false ? undefined : createServerInstrumentation(options);
     const json = (res: import('node:http').ServerResponse, body: unknown) => {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     };
     const server = nodeServer(settings, (req, res) => {
-      const handle = startNodeRequest(instrumentation, req, res);
+      const handle = instrumentation && startNodeRequest(instrumentation, req, res);
       const path = (req.url ?? '/').split('?')[0] ?? '/';
       const route = async () => {
         const user = /^\/users\/([^/]+)$/.exec(path);
@@ -143,7 +148,7 @@ const expressTarget: Target = {
   start(options, settings = {}) {
     const app = express();
     app.set('env', 'test');
-    app.use(expressOtel(options));
+    if (settings.instrument !== false) app.use(expressOtel(options));
     app.get('/users/:id', (req, res) => {
       res.json({ id: req.params.id, ...probe() });
     });
@@ -178,7 +183,7 @@ const fastifyTarget: Target = {
         return server;
       },
     });
-    await app.register(fastifyOtel, options);
+    if (settings.instrument !== false) await app.register(fastifyOtel, options);
     app.get<{ Params: { id: string } }>('/users/:id', async (request) => ({
       id: request.params.id,
       ...probe(),
@@ -214,7 +219,7 @@ const fastifyTarget: Target = {
 const honoTarget: Target = {
   name: 'hono',
   start(options, settings = {}) {
-    const app = honoApp(options);
+    const app = honoApp(options, settings.instrument !== false);
     return new Promise((resolve, reject) => {
       const server = serve({
         fetch: app.fetch,
@@ -243,9 +248,9 @@ const honoTarget: Target = {
  * The Hono application alone, runtime-neutral: served by `@hono/node-server` above, or called
  * through `app.request()` to exercise the Fetch path of the middleware.
  */
-export function honoApp(options: OtelHttpOptions): Hono {
+export function honoApp(options: OtelHttpOptions, instrument = true): Hono {
   const app = new Hono();
-  app.use(honoOtel(options));
+  if (instrument) app.use(honoOtel(options));
   app.get('/users/:id', (c) => c.json({ id: c.req.param('id'), ...probe() }));
   app.get('/stream', (c) => {
     c.header('content-type', 'text/plain');
@@ -269,7 +274,7 @@ const koaTarget: Target = {
   start(options, settings = {}) {
     const app = new Koa();
     app.silent = true;
-    app.use(koaOtel(options));
+    if (settings.instrument !== false) app.use(koaOtel(options));
     const router = new Router();
     router.get('/users/:id', (ctx) => {
       ctx.body = { id: ctx.params.id, ...probe() };
