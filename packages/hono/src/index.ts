@@ -103,7 +103,11 @@ export function otel<E extends Env = Env>(options: OtelHonoOptions<E> = {}): Mid
       return;
     }
     // Hono answers HEAD by running the GET route and dropping its body unread: end now.
-    c.res = endOnFetchResponse(handle, c.req.method === 'HEAD' ? new Response(null, c.res) : c.res);
+    const ending = c.req.method === 'HEAD' ? new Response(null, c.res) : c.res;
+    const response = endOnFetchResponse(handle, ending);
+    // A body-less response comes back as it was; assigning it would make Hono copy it, and a
+    // WebSocket upgrade (status 101, Workers' `webSocket`) does not survive a copy.
+    if (response !== c.res) c.res = response;
   });
 }
 
@@ -113,10 +117,17 @@ function addResponseHeader(c: Context, [name, value]: readonly [string, string])
     name === 'server-timing' ? headers.append(name, value) : headers.set(name, value);
   try {
     add(c.res.headers);
+    return;
   } catch {
     // A response passed through from `fetch()` has immutable headers: answer with a copy.
+  }
+  try {
+    // Assigned before adding: Hono's setter copies the old headers over the new response's.
     c.res = new Response(c.res.body, c.res);
     add(c.res.headers);
+  } catch (error) {
+    // Some responses cannot be copied (a 101 WebSocket upgrade): leave them as they are.
+    diag.warn('@otel-http/hono: the trace response header could not be added', error);
   }
 }
 

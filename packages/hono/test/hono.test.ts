@@ -486,6 +486,33 @@ describe('on the Fetch path only', () => {
     expect(unknown?.attributes['http.route']).toBe('/who');
   });
 
+  it('returns a response that cannot be copied (a 101 upgrade) as it is, and ends its span', async () => {
+    // What Deno's and Workers' WebSocket upgrades return: status 101, which `new Response()`
+    // refuses, so the response must travel untouched. One with mutable headers, one without.
+    const upgrade = (immutable: boolean) => {
+      const response = immutable ? Response.redirect('http://localhost/', 302) : new Response(null);
+      Object.defineProperty(response, 'status', { value: 101 });
+      return response;
+    };
+    const mutable = upgrade(false);
+    const frozen = upgrade(true);
+    const app = new Hono();
+    app.use(otel({ ...telemetry.options, traceResponseHeader: 'traceparent' }));
+    app.get('/ws', () => mutable);
+    app.get('/ws-frozen', () => frozen);
+
+    expect(await app.request('/ws')).toBe(mutable);
+    expect(await app.request('/ws-frozen')).toBe(frozen);
+    const { traceId, spanId } = (await spanOf('/ws')).spanContext();
+    expect(mutable.headers.get('traceparent')).toBe(`00-${traceId}-${spanId}-01`);
+    expect(frozen.headers.get('traceparent')).toBeNull();
+    for (const path of ['/ws', '/ws-frozen']) {
+      const span = await spanOf(path);
+      expect(span.attributes['http.response.status_code']).toBe(101);
+      expect(span.status.code).toBe(SpanStatusCode.UNSET);
+    }
+  });
+
   it('does not touch requests the ignore option excludes', async () => {
     const app = new Hono();
     app.use(otel({ ...telemetry.options, ignore: '/health' }));
