@@ -1,7 +1,11 @@
 import { runConformance } from '@otel-http/conformance';
-import { listen, standardApp } from './standard-app.js';
+import express from 'express';
+import express4 from 'express4';
+import { expressVersion, listen, standardApp } from './standard-app.js';
 
-runConformance({
-  name: 'express',
-  start: async (options) => listen(standardApp(options)),
-});
+for (const expressModule of [express, express4]) {
+  runConformance({
+    name: `express ${expressVersion(expressModule)}`,
+    start: async (options) => listen(standardApp(options, expressModule)),
+  });
+}

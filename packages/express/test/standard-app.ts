@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import {
   BoomError,
@@ -11,9 +12,17 @@ import {
 import express, { type Express } from 'express';
 import { otel, type OtelHttpOptions } from '../src/index.js';
 
-/** The conformance suite's standard route table, written the Express way, behind `otel()`. */
-export function standardApp(options: OtelHttpOptions): Express {
-  const app = express();
+/** The `express` module of the version under test (5 by default, or 4.21). */
+export type ExpressModule = typeof express;
+
+/**
+ * The conformance suite's standard route table, written the Express way, behind `otel()`. Express
+ * 4 does not handle a rejected promise, so there `/fail` hands the rejection to `next` itself, as
+ * Express 4 applications do.
+ */
+export function standardApp(options: OtelHttpOptions, expressModule: ExpressModule = express): Express {
+  const app = expressModule();
+  const handlesPromises = Number.parseInt(expressVersion(expressModule), 10) >= 5;
   // Keeps Express's final handler from printing the stacks of the errors the suite provokes.
   app.set('env', 'test');
   app.use(otel(options));
@@ -21,11 +30,11 @@ export function standardApp(options: OtelHttpOptions): Express {
   app.get('/users/:id', (req, res) => {
     res.json({ ...probe(), id: req.params.id });
   });
-  app.post('/users', express.json(), (req, res) => {
+  app.post('/users', expressModule.json(), (req, res) => {
     res.status(ROUTES.created.status).json({ id: 'new', ...req.body });
   });
 
-  const api = express.Router();
+  const api = expressModule.Router();
   api.get('/items/:itemId', (req, res) => {
     res.json({ ...probe(), itemId: req.params.itemId });
   });
@@ -34,10 +43,12 @@ export function standardApp(options: OtelHttpOptions): Express {
   });
   app.use(ROUTES.mount, api);
 
-  app.get('/fail', async () => {
+  const failLater = async () => {
     await sleep(1);
     throw new FailError('fail');
-  });
+  };
+  if (handlesPromises) app.get('/fail', failLater);
+  else app.get('/fail', (_req, _res, next) => void failLater().catch(next));
   app.get('/bad', (_req, res) => {
     res.status(ROUTES.bad.status).json({ error: 'bad request' });
   });
@@ -63,6 +74,15 @@ export function standardApp(options: OtelHttpOptions): Express {
   });
   return app;
 }
+
+/** The version of an `express` module, read from its package.json next to it. */
+export function expressVersion(expressModule: ExpressModule): string {
+  return expressModule === express ? EXPRESS_5_VERSION : EXPRESS_4_VERSION;
+}
+
+const require = createRequire(import.meta.url);
+const EXPRESS_5_VERSION: string = require('express/package.json').version;
+const EXPRESS_4_VERSION: string = require('express4/package.json').version;
 
 /** Listens on a loopback port; `close` drops open connections so that it never waits. */
 export async function listen(app: Express): Promise<ConformanceServer> {
