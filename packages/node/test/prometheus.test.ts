@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTelemetry, type Telemetry } from '../src/index.js';
 import { captureDiag, resetGlobals } from './support/globals.js';
-import { startInstrumentedServer } from './support/loopback.js';
+import { startInstrumentedServer, waitForAsync } from './support/loopback.js';
 
 /** One sample line of the Prometheus text format. */
 interface Sample {
@@ -63,13 +63,19 @@ describe('the Prometheus endpoint', () => {
         const response = await fetch(`${service.url}${path}`);
         await response.arrayBuffer();
       }
-      // The server span and metrics end at the response's 'close', just after the client is done.
-      await new Promise((resolve) => setTimeout(resolve, 50));
-
-      const scrape = await fetch(prometheusUrl as string);
+      // The metrics are recorded at the response's 'close', just after the client has its answer.
+      let scrape = new Response();
+      let text = '';
+      await waitForAsync(async () => {
+        scrape = await fetch(prometheusUrl as string);
+        text = await scrape.text();
+        const counts = parseSamples(text).filter(
+          (s) => s.name === 'http_server_request_duration_count',
+        );
+        return counts.reduce((sum, s) => sum + s.value, 0) === 3;
+      }, 'the three requests in the scrape');
       expect(scrape.status).toBe(200);
       expect(scrape.headers.get('content-type')).toContain('text/plain');
-      const text = await scrape.text();
       expect(text).toContain('# TYPE http_server_request_duration histogram');
       expect(text).toContain('# TYPE http_server_active_requests gauge');
 

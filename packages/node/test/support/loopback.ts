@@ -34,6 +34,19 @@ export async function waitFor(
   }
 }
 
+/** {@link waitFor} with an asynchronous check (a scrape, a flush). */
+export async function waitForAsync(
+  check: () => Promise<boolean>,
+  what: string,
+  timeoutMillis = 10_000,
+): Promise<void> {
+  const deadline = performance.now() + timeoutMillis;
+  while (!(await check())) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 /** One request the receiver got. */
 export interface ReceivedRequest {
   method: string | undefined;
