@@ -60,6 +60,11 @@ export interface EndOnResponseCloseOptions {
   countBodyBytes?: boolean;
   /** The request method; a `HEAD` response has no body bytes whatever the handler writes. */
   method?: string;
+  /**
+   * Keep the headers passed straight to `writeHead(status, headers)`, for response header capture:
+   * Node does not store those where `getHeader` can read them. Default `false`.
+   */
+  keepWriteHeadHeaders?: boolean;
 }
 
 /**
@@ -73,14 +78,51 @@ export function endOnResponseClose(
   options: EndOnResponseCloseOptions = {},
 ): void {
   const counter = options.countBodyBytes && options.method !== 'HEAD' ? countBodyBytes(res) : undefined;
+  const written = options.keepWriteHeadHeaders ? keepWriteHeadHeaders(res) : undefined;
   res.once('close', () => {
     handle.end({
       statusCode: res.headersSent ? res.statusCode : undefined,
       aborted: !res.writableFinished,
       responseBodySize: counter ? counter.bytes : options.countBodyBytes ? 0 : undefined,
-      responseHeader: (name) => res.getHeader(name),
+      responseHeader: (name) => res.getHeader(name) ?? written?.get(name),
     });
   });
+}
+
+type HeaderValue = string | string[] | number;
+
+/**
+ * Records the headers argument of `writeHead` (object, `[name, value]` pairs or a flat list), by
+ * lower-case name, and passes every call on unchanged.
+ */
+function keepWriteHeadHeaders(res: ServerResponse): Map<string, HeaderValue> {
+  const headers = new Map<string, HeaderValue>();
+  // biome-ignore lint/suspicious/noExplicitAny: forwards every overload unchanged
+  const writeHead = res.writeHead as (...args: any[]) => ServerResponse;
+  // biome-ignore lint/suspicious/noExplicitAny: forwards every overload unchanged
+  res.writeHead = function (this: ServerResponse, ...args: any[]) {
+    const given: unknown = typeof args[1] === 'string' ? args[2] : args[1];
+    try {
+      collectHeaders(given, headers);
+    } catch {
+      // Whatever shape it has, writeHead itself decides whether it is valid.
+    }
+    return writeHead.apply(this, args);
+  } as ServerResponse['writeHead'];
+  return headers;
+}
+
+function collectHeaders(given: unknown, into: Map<string, HeaderValue>): void {
+  if (Array.isArray(given)) {
+    const pairs = Array.isArray(given[0])
+      ? (given as unknown[][])
+      : Array.from({ length: Math.floor(given.length / 2) }, (_, i) => [given[2 * i], given[2 * i + 1]]);
+    for (const [name, value] of pairs) {
+      if (typeof name === 'string') into.set(name.toLowerCase(), value as HeaderValue);
+    }
+  } else if (typeof given === 'object' && given !== null) {
+    for (const [name, value] of Object.entries(given)) into.set(name.toLowerCase(), value as HeaderValue);
+  }
 }
 
 /** Counts body bytes passed to `write`/`end` of one response, without changing what is written. */
@@ -133,6 +175,7 @@ export function startNodeRequest(
   endOnResponseClose(handle, res, {
     countBodyBytes: instrumentation.config.metrics.responseBodySize,
     method: req.method,
+    keepWriteHeadHeaders: instrumentation.config.captureResponseHeaders.length > 0,
   });
   return handle;
 }

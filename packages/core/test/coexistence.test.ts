@@ -64,7 +64,7 @@ it('enriches the span of instrumentation-http and does not count the duration tw
     const durations = (await telemetry.scopeMetrics()).flatMap((scope) =>
       scope.metrics.filter((metric) => metric.descriptor.name === 'http.server.request.duration'),
     );
-    const points = durations.flatMap((metric) => metric.dataPoints);
+    const points = durations.flatMap((metric) => [...metric.dataPoints] as Array<{ attributes: Record<string, unknown> }>);
     expect(points).toHaveLength(1);
     expect(points[0]?.attributes['http.route']).toBe('/users/:id');
   } finally {

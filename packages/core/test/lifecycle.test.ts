@@ -352,6 +352,28 @@ describe('options and hostile user code', () => {
     expect(JSON.stringify(span?.attributes)).not.toContain('hunter2');
   });
 
+  it('captures response headers given straight to writeHead, in every shape', async () => {
+    const t = createTelemetry();
+    const shapes: Record<string, Parameters<import('node:http').ServerResponse['writeHead']>[1]> = {
+      '/object': { 'X-Served-By': 'node-1' },
+      '/pairs': [['x-served-by', 'node-1']] as unknown as string[],
+      '/flat': ['X-Served-By', 'node-1'],
+    };
+    const server = await serve({ ...t, captureResponseHeaders: ['x-served-by'] }, (req, res) => {
+      res.writeHead(200, shapes[req.url ?? ''] as never).end();
+    });
+    for (const path of Object.keys(shapes)) {
+      const response = await fetch(`${server.url}${path}`);
+      expect(response.headers.get('x-served-by')).toBe('node-1');
+    }
+    const spans = await t.waitForSpans(3);
+    expect(spans.map((span) => span.attributes['http.response.header.x-served-by'])).toEqual([
+      ['node-1'],
+      ['node-1'],
+      ['node-1'],
+    ]);
+  });
+
   it('uses forwarded headers only when proxies are trusted', async () => {
     const headers = {
       forwarded: 'for="[2001:db8::1]:4711";host=shop.example:8443;proto=https',
