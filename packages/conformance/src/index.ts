@@ -8,8 +8,8 @@ import { sleep } from './routes.js';
 import { CheckTelemetry, registerGlobals } from './telemetry.js';
 
 export type { AdapterHarness, ConformanceServer } from './harness.js';
-export { BoomError, FailError, type Probe, probe, ROUTES, sleep } from './routes.js';
 export { type CheckOutcome, ResultsTable } from './results.js';
+export { BoomError, FailError, type Probe, probe, ROUTES, sleep } from './routes.js';
 export { CheckTelemetry, registerGlobals } from './telemetry.js';
 export { type WaitOptions, waitFor } from './wait.js';
 
@@ -82,7 +82,8 @@ async function runCheck(harness: AdapterHarness, check: Check): Promise<void> {
       server.close().then(() => true),
       sleep(CLOSE_TIMEOUT_MS).then(() => false),
     ]);
-    if (!closed) console.warn(`${check.id}: the server did not close within ${CLOSE_TIMEOUT_MS} ms`);
+    if (!closed)
+      console.warn(`${check.id}: the server did not close within ${CLOSE_TIMEOUT_MS} ms`);
     await telemetry.shutdown();
   }
 }

@@ -1,10 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
-import type {
-  DataPoint,
-  Histogram,
-  MetricData,
-  ResourceMetrics,
-} from '@opentelemetry/sdk-metrics';
+import type { DataPoint, Histogram, MetricData, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 
 /** The metric named `name` across all scopes, or `undefined` when nothing was recorded for it. */
 export function findMetric(metrics: ResourceMetrics, name: string): MetricData | undefined {

@@ -12,10 +12,14 @@ describe('the malformed traceparent table', () => {
   const propagator = new W3CTraceContextPropagator();
   const extract = (value: string) =>
     trace.getSpanContext(
-      propagator.extract(ROOT_CONTEXT, { traceparent: value }, {
-        get: (carrier, key) => carrier[key as 'traceparent'],
-        keys: (carrier) => Object.keys(carrier),
-      }),
+      propagator.extract(
+        ROOT_CONTEXT,
+        { traceparent: value },
+        {
+          get: (carrier, key) => carrier[key as 'traceparent'],
+          keys: (carrier) => Object.keys(carrier),
+        },
+      ),
     );
 
   it('holds at least 15 distinct values', () => {

@@ -1,5 +1,9 @@
 import { context, diag } from '@opentelemetry/api';
-import { createServerInstrumentation, type OtelHttpOptions, type RequestHandle } from '@otel-http/core';
+import {
+  createServerInstrumentation,
+  type OtelHttpOptions,
+  type RequestHandle,
+} from '@otel-http/core';
 import { startNodeRequest } from '@otel-http/core/node';
 import type { RequestHandler } from 'express';
 import { isTracked, reportRouteErrors, trackRequest } from './errors.js';

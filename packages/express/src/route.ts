@@ -51,7 +51,8 @@ export function captureRoute(
       route = value;
       if (typeof value !== 'object' || value === null) return;
       const top = mounts[mounts.length - 1];
-      const prefix = top !== undefined && top.url === baseUrl ? top.template : String(baseUrl ?? '');
+      const prefix =
+        top !== undefined && top.url === baseUrl ? top.template : String(baseUrl ?? '');
       onMatch(value as MatchedRoute, joinRoute(prefix, (value as MatchedRoute).path));
     },
   });

@@ -10,7 +10,7 @@ import {
 import express5, { type ErrorRequestHandler, type Express } from 'express';
 import express4 from 'express4';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { otel, type OtelHttpOptions } from '../src/index.js';
+import { type OtelHttpOptions, otel } from '../src/index.js';
 import { type ExpressModule, expressVersion, listen } from './standard-app.js';
 
 let unregisterGlobals: () => void;
@@ -200,8 +200,9 @@ for (const express of [express5, express4] as ExpressModule[]) {
         await sleep(1);
         throw error;
       },
-      'passed to next': (error: Error) => (_req: unknown, _res: unknown, next: (e: Error) => void) =>
-        setImmediate(() => next(error)),
+      'passed to next':
+        (error: Error) => (_req: unknown, _res: unknown, next: (e: Error) => void) =>
+          setImmediate(() => next(error)),
     };
 
     for (const [how, handlerFor] of Object.entries(failures)) {
@@ -284,8 +285,9 @@ for (const express of [express5, express4] as ExpressModule[]) {
         app.use(router);
         return app;
       });
+      type RouteLayer = { handle: (...args: never) => unknown };
       const layer = () =>
-        (router.stack[0]?.route as unknown as { stack: Array<{ handle: Function }> }).stack[0];
+        (router.stack[0]?.route as unknown as { stack: RouteLayer[] } | undefined)?.stack[0];
       await app.get('/users/1');
       const wrapped = layer()?.handle;
       await app.get('/users/2');

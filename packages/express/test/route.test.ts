@@ -5,10 +5,20 @@ describe('templateOf', () => {
   it.each([
     ['no parameters', '/api/v1', {}, '/api/v1'],
     ['one parameter', '/orgs/42', { orgId: '42' }, '/orgs/:orgId'],
-    ['two parameters', '/orgs/42/teams/7', { orgId: '42', teamId: '7' }, '/orgs/:orgId/teams/:teamId'],
+    [
+      'two parameters',
+      '/orgs/42/teams/7',
+      { orgId: '42', teamId: '7' },
+      '/orgs/:orgId/teams/:teamId',
+    ],
     ['the same value twice', '/a/1/b/1', { x: '1', y: '1' }, '/a/:x/b/:y'],
     ['an encoded value', '/orgs/other%20org', { orgId: 'other org' }, '/orgs/:orgId'],
-    ['a value that is not a whole segment', '/files/report.pdf', { name: 'report' }, '/files/report.pdf'],
+    [
+      'a value that is not a whole segment',
+      '/files/report.pdf',
+      { name: 'report' },
+      '/files/report.pdf',
+    ],
     ['a wildcard over several segments', '/docs/a/b/c', { rest: ['a', 'b', 'c'] }, '/docs/*rest'],
     ['a literal segment before the parameter', '/v/v2', { version: 'v2' }, '/v/:version'],
     ['undecodable text', '/x/%E0%A4%A', { id: 'nope' }, '/x/%E0%A4%A'],

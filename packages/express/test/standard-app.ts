@@ -10,7 +10,7 @@ import {
   sleep,
 } from '@otel-http/conformance';
 import express, { type Express } from 'express';
-import { otel, type OtelHttpOptions } from '../src/index.js';
+import { type OtelHttpOptions, otel } from '../src/index.js';
 
 /** The `express` module of the version under test (5 by default, or 4.21). */
 export type ExpressModule = typeof express;
@@ -20,7 +20,10 @@ export type ExpressModule = typeof express;
  * 4 does not handle a rejected promise, so there `/fail` hands the rejection to `next` itself, as
  * Express 4 applications do.
  */
-export function standardApp(options: OtelHttpOptions, expressModule: ExpressModule = express): Express {
+export function standardApp(
+  options: OtelHttpOptions,
+  expressModule: ExpressModule = express,
+): Express {
   const app = expressModule();
   const handlesPromises = Number.parseInt(expressVersion(expressModule), 10) >= 5;
   // Keeps Express's final handler from printing the stacks of the errors the suite provokes.

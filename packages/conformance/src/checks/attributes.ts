@@ -1,9 +1,4 @@
-import {
-  type Attributes,
-  type Context,
-  type Link,
-  SpanKind,
-} from '@opentelemetry/api';
+import { type Attributes, type Context, type Link, SpanKind } from '@opentelemetry/api';
 import { type Sampler, SamplingDecision, type SamplingResult } from '@opentelemetry/sdk-trace-base';
 import { expect } from 'vitest';
 import { requestWithMethod } from '../client.js';

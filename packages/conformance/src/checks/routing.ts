@@ -19,16 +19,82 @@ interface RouteCase {
 }
 
 const ROUTE_CASES: readonly RouteCase[] = [
-  { id: 'users-id', method: 'GET', path: '/users/42', route: '/users/:id', status: 200, inStatusMatrix: true },
-  { id: 'users-create', method: 'POST', path: '/users', route: '/users', status: ROUTES.created.status, inStatusMatrix: true },
-  { id: 'nested-item', method: 'GET', path: `${ROUTES.mount}/items/7`, route: `${ROUTES.mount}/items/:itemId`, status: 200, inStatusMatrix: false },
-  { id: 'nested-thrown', method: 'GET', path: `${ROUTES.mount}/boom`, route: `${ROUTES.mount}/boom`, status: 500, errorType: 'BoomError', inStatusMatrix: true },
-  { id: 'rejected', method: 'GET', path: '/fail', route: '/fail', status: 500, errorType: 'FailError', inStatusMatrix: true },
-  { id: 'bad-request', method: 'GET', path: '/bad', route: '/bad', status: ROUTES.bad.status, inStatusMatrix: true },
-  { id: 'server-error', method: 'GET', path: '/server-error', route: '/server-error', status: ROUTES.serverError.status, errorType: String(ROUTES.serverError.status), inStatusMatrix: true },
+  {
+    id: 'users-id',
+    method: 'GET',
+    path: '/users/42',
+    route: '/users/:id',
+    status: 200,
+    inStatusMatrix: true,
+  },
+  {
+    id: 'users-create',
+    method: 'POST',
+    path: '/users',
+    route: '/users',
+    status: ROUTES.created.status,
+    inStatusMatrix: true,
+  },
+  {
+    id: 'nested-item',
+    method: 'GET',
+    path: `${ROUTES.mount}/items/7`,
+    route: `${ROUTES.mount}/items/:itemId`,
+    status: 200,
+    inStatusMatrix: false,
+  },
+  {
+    id: 'nested-thrown',
+    method: 'GET',
+    path: `${ROUTES.mount}/boom`,
+    route: `${ROUTES.mount}/boom`,
+    status: 500,
+    errorType: 'BoomError',
+    inStatusMatrix: true,
+  },
+  {
+    id: 'rejected',
+    method: 'GET',
+    path: '/fail',
+    route: '/fail',
+    status: 500,
+    errorType: 'FailError',
+    inStatusMatrix: true,
+  },
+  {
+    id: 'bad-request',
+    method: 'GET',
+    path: '/bad',
+    route: '/bad',
+    status: ROUTES.bad.status,
+    inStatusMatrix: true,
+  },
+  {
+    id: 'server-error',
+    method: 'GET',
+    path: '/server-error',
+    route: '/server-error',
+    status: ROUTES.serverError.status,
+    errorType: String(ROUTES.serverError.status),
+    inStatusMatrix: true,
+  },
   { id: 'slow', method: 'GET', path: '/slow', route: '/slow', status: 200, inStatusMatrix: false },
-  { id: 'stream', method: 'GET', path: '/stream', route: '/stream', status: 200, inStatusMatrix: false },
-  { id: 'not-found', method: 'GET', path: '/no/such/path', route: undefined, status: 404, inStatusMatrix: true },
+  {
+    id: 'stream',
+    method: 'GET',
+    path: '/stream',
+    route: '/stream',
+    status: 200,
+    inStatusMatrix: false,
+  },
+  {
+    id: 'not-found',
+    method: 'GET',
+    path: '/no/such/path',
+    route: undefined,
+    status: 404,
+    inStatusMatrix: true,
+  },
 ];
 
 const init = (c: RouteCase): RequestInit =>
@@ -104,7 +170,12 @@ const spanChecks: Check[] = [
     id: 'span.one-server-span-per-request',
     title: 'each request produces exactly one SERVER span, in its own trace',
     async run(t) {
-      const paths = ['/users/1', `${ROUTES.mount}/items/2`, `${ROUTES.mount}/boom`, '/no/such/path'];
+      const paths = [
+        '/users/1',
+        `${ROUTES.mount}/items/2`,
+        `${ROUTES.mount}/boom`,
+        '/no/such/path',
+      ];
       for (const path of paths) await t.request(path);
       const spans = await t.serverSpans(paths.length);
       expect(spans.every((span) => span.kind === SpanKind.SERVER)).toBe(true);
