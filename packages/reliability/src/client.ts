@@ -29,6 +29,8 @@ export function send(url: string, options: SendOptions = {}): Promise<Reply> {
       agent: options.agent ?? false,
       timeout: options.timeoutMs ?? 10_000,
     });
+    // Without it, delayed ACKs make every keep-alive request wait for the peer's timer.
+    req.once('socket', (socket) => socket.setNoDelay(true));
     req.once('timeout', () => req.destroy(new Error(`timed out: ${options.method ?? 'GET'} ${url}`)));
     req.once('error', reject);
     req.once('response', (res) => {
