@@ -10,7 +10,7 @@ import { startNodeRequest } from '@otel-http/core/node';
 import type { Context, Env, MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { matchedRoutes } from 'hono/route';
-import { nodeBindings, stageCapturedHeaders } from './node-bindings.js';
+import { nodeBindings } from './node-bindings.js';
 import { handlerRoute } from './route.js';
 
 export type { FetchConnectionInfo, OtelHttpOptions } from '@otel-http/core';
@@ -94,14 +94,8 @@ export function otel<E extends Env = Env>(options: OtelHonoOptions<E> = {}): Mid
       return;
     }
     if (handle.responseHeader !== undefined) addResponseHeader(c, handle.responseHeader);
-    if (node) {
-      stageCapturedHeaders(
-        node.outgoing,
-        c.res.headers,
-        instrumentation.config.captureResponseHeaders,
-      );
-      return;
-    }
+    // Under @hono/node-server the Node response's close ends the request.
+    if (node) return;
     // Hono answers HEAD by running the GET route and dropping its body unread: end now.
     const ending = c.req.method === 'HEAD' ? new Response(null, c.res) : c.res;
     const response = endOnFetchResponse(handle, ending);

@@ -24,21 +24,3 @@ export function nodeBindings(env: unknown): NodeBindings | undefined {
   if (typeof (outgoing as { writeHead?: unknown }).writeHead !== 'function') return undefined;
   return { incoming, outgoing } as NodeBindings;
 }
-
-/**
- * Copies the response headers listed for capture from Hono's response onto the raw one before
- * `@hono/node-server` writes it. The server hands all headers to `writeHead` at once, which leaves
- * them invisible to `getHeader`, where the Node ending reads them; `writeHead` still sends its own
- * values, so what the client receives does not change.
- */
-export function stageCapturedHeaders(
-  outgoing: NodeBindings['outgoing'],
-  headers: Headers,
-  names: readonly string[],
-): void {
-  if (names.length === 0 || outgoing.headersSent) return;
-  for (const name of names) {
-    const value = headers.get(name);
-    if (value !== null) outgoing.setHeader(name, value);
-  }
-}
