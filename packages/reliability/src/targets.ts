@@ -266,6 +266,8 @@ export function honoApp(options: OtelHttpOptions, instrument = true): Hono {
     return c.json({ slow: true });
   });
   app.post('/upload', async (c) => c.json({ bytes: (await c.req.arrayBuffer()).byteLength }));
+  // Hono's default error handler is this plus a console.error of every aborted upload.
+  app.onError((_error, c) => c.text('Internal Server Error', 500));
   return app;
 }
 
