@@ -141,9 +141,19 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
     if (this.active !== undefined) return this.active;
     if (this.queue.length === 0) return Promise.resolve();
     this.active = this.waitForSlot()
-      .then(() => {
+      .then((free) => {
         const batch = this.queue.splice(0, this.batchSize);
-        return batch.length > 0 ? this.send(batch) : undefined;
+        if (batch.length === 0) return undefined;
+        if (!free) {
+          // The exporter has stopped answering: give the batch up rather than wait forever.
+          this.counts.failed += batch.length;
+          this.reporter.failed(
+            batch.length,
+            new Error(`the exporter has not answered its last ${MAX_UNFINISHED_EXPORTS} exports`),
+          );
+          return undefined;
+        }
+        return this.send(batch);
       })
       .finally(() => {
         this.active = undefined;
@@ -151,9 +161,21 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
     return this.active;
   }
 
-  private waitForSlot(): Promise<void> {
-    if (this.unfinished < MAX_UNFINISHED_EXPORTS) return Promise.resolve();
-    return new Promise((resolve) => this.slotWaiters.push(resolve));
+  /** Resolves `true` when an export may start, `false` if none could within the export timeout. */
+  private waitForSlot(): Promise<boolean> {
+    if (this.unfinished < MAX_UNFINISHED_EXPORTS) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.slotWaiters = this.slotWaiters.filter((w) => w !== waiter);
+        resolve(false);
+      }, this.exportTimeout);
+      timer.unref?.();
+      this.slotWaiters.push(waiter);
+    });
   }
 
   /** One export call, settled by the exporter's callback or by the timeout, whichever is first. */
