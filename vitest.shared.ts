@@ -16,6 +16,7 @@ export const workspaceAliases = [
   { find: /^@otel-http\/fastify$/, replacement: src('fastify') },
   { find: /^@otel-http\/hono$/, replacement: src('hono') },
   { find: /^@otel-http\/koa$/, replacement: src('koa') },
+  { find: /^@otel-http\/node\/register$/, replacement: src('node', 'register.ts') },
   { find: /^@otel-http\/node$/, replacement: src('node') },
 ];
 
