@@ -1,0 +1,107 @@
+// What the reports record about the software measured: package versions, the repository commit,
+// and whether the otel-http packages the servers import are built and current.
+
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BENCH_DIR = fileURLToPath(new URL('..', import.meta.url));
+const REPO_DIR = join(BENCH_DIR, '..');
+
+/** The packages whose versions the reports list. */
+const REPORTED_PACKAGES = [
+  '@otel-http/core',
+  'express',
+  'fastify',
+  'hono',
+  '@hono/node-server',
+  'koa',
+  '@koa/router',
+  '@opentelemetry/api',
+  '@opentelemetry/sdk-trace-node',
+  '@opentelemetry/sdk-trace-base',
+  '@opentelemetry/sdk-metrics',
+  '@opentelemetry/exporter-prometheus',
+  '@opentelemetry/instrumentation-http',
+  '@opentelemetry/instrumentation-express',
+  '@opentelemetry/instrumentation-koa',
+  '@fastify/otel',
+  '@hono/otel',
+  'autocannon',
+];
+
+/** @returns {Record<string, string>} */
+export function packageVersions() {
+  /** @type {Record<string, string>} */
+  const versions = {};
+  for (const name of REPORTED_PACKAGES) {
+    try {
+      const manifest = JSON.parse(
+        readFileSync(join(BENCH_DIR, 'node_modules', name, 'package.json'), 'utf8'),
+      );
+      versions[name] = String(manifest.version);
+    } catch {
+      versions[name] = 'not installed';
+    }
+  }
+  return versions;
+}
+
+/** The short commit, with `+dirty` when the packages or the harness have uncommitted changes. */
+export function gitCommit() {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: REPO_DIR,
+      encoding: 'utf8',
+    }).trim();
+    const changes = execFileSync(
+      'git',
+      ['status', '--porcelain', '--', 'packages', 'benchmarks/src'],
+      {
+        cwd: REPO_DIR,
+        encoding: 'utf8',
+      },
+    ).trim();
+    return changes === '' ? commit : `${commit}+dirty`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * @param {string} dir
+ * @returns {number} The newest modification time of a file under `dir`.
+ */
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile())
+      newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Throws when an otel-http package the servers load (core and the adapters of `frameworks`) has no
+ * build; warns when its sources are newer than the build (the servers run plain Node on `dist/`,
+ * not on the TypeScript sources).
+ *
+ * @param {readonly string[]} frameworks
+ */
+export function checkBuiltPackages(frameworks) {
+  for (const name of ['core', ...frameworks]) {
+    const dir = join(REPO_DIR, 'packages', name);
+    const built = join(dir, 'dist', 'index.js');
+    if (!existsSync(built)) {
+      throw new Error(
+        `packages/${name} is not built: run \`pnpm build\` (or \`pnpm --filter "./packages/*" build\`) first`,
+      );
+    }
+    if (newestMtime(join(dir, 'src')) > statSync(built).mtimeMs) {
+      console.error(
+        `warning: packages/${name}/src is newer than its dist/: rebuild to measure the current code`,
+      );
+    }
+  }
+}

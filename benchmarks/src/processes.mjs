@@ -1,0 +1,201 @@
+// The child processes of a benchmark: servers (one per measured cell, on the Node binary under
+// test) and the load generator, each optionally pinned to a CPU with `taskset`, each talking to
+// the harness over an IPC channel.
+
+import { execFileSync, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const SERVER_ENTRY = fileURLToPath(new URL('./server/main.mjs', import.meta.url));
+const LOAD_ENTRY = fileURLToPath(new URL('./load.mjs', import.meta.url));
+
+/** How long a child may take to start or to answer, before the harness gives up on it. */
+const STARTUP_TIMEOUT_MS = 30_000;
+
+let tasksetAvailable = /** @type {boolean | undefined} */ (undefined);
+
+/** Whether `taskset` can be used to pin processes (util-linux, Linux only). */
+export function canPin() {
+  if (tasksetAvailable === undefined) {
+    try {
+      execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+      tasksetAvailable = true;
+    } catch {
+      tasksetAvailable = false;
+    }
+  }
+  return tasksetAvailable;
+}
+
+/**
+ * Starts `node <entry> ...args` with an IPC channel, on `cpu` when given. `taskset` execs Node in
+ * place, so the child's pid is Node's own (what /proc accounting needs) and the IPC descriptor
+ * passes through.
+ *
+ * @param {string} node
+ * @param {string} entry
+ * @param {string[]} args
+ * @param {number | undefined} cpu
+ * @param {string[]} [nodeFlags] Flags for Node itself, such as `--cpu-prof`.
+ */
+function spawnNode(node, entry, args, cpu, nodeFlags = []) {
+  const nodeArgs = [...nodeFlags, entry, ...args];
+  const [command, commandArgs] =
+    cpu === undefined ? [node, nodeArgs] : ['taskset', ['-c', String(cpu), node, ...nodeArgs]];
+  return spawn(command, commandArgs, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+}
+
+/**
+ * The next IPC message of `type` from `child`; rejects if the child exits first or stays silent.
+ *
+ * @template T
+ * @param {import('node:child_process').ChildProcess} child
+ * @param {string} type
+ * @param {string} what For the error message.
+ * @param {number} [timeoutMs]
+ * @returns {Promise<T>}
+ */
+function nextMessage(child, type, what, timeoutMs = STARTUP_TIMEOUT_MS) {
+  return new Promise((resolve, reject) => {
+    const cleanup = () => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      child.off('error', onError);
+    };
+    /** @param {unknown} message */
+    const onMessage = (message) => {
+      if (
+        typeof message === 'object' &&
+        message !== null &&
+        'type' in message &&
+        message.type === type
+      ) {
+        cleanup();
+        resolve(/** @type {T} */ (message));
+      }
+    };
+    /** @param {number | null} code @param {string | null} signal */
+    const onExit = (code, signal) => {
+      cleanup();
+      reject(new Error(`${what} exited (${signal ?? `code ${code}`}) before answering`));
+    };
+    /** @param {Error} error */
+    const onError = (error) => {
+      cleanup();
+      reject(error);
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`${what} did not answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+    child.once('error', onError);
+  });
+}
+
+/**
+ * Ends a child and waits for it to be gone. Closing the IPC channel first lets it exit normally
+ * (which is when Node writes a `--cpu-prof` profile); a signal follows if it does not.
+ *
+ * @param {import('node:child_process').ChildProcess} child
+ */
+async function stopChild(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  if (child.connected) {
+    child.disconnect();
+    const timer = setTimeout(() => child.kill('SIGTERM'), 5_000);
+    await exited;
+    clearTimeout(timer);
+    return;
+  }
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/**
+ * @typedef {object} ServerCounts
+ * @property {number} handled
+ * @property {{ server: number, other: number }} spans
+ * @property {number} durationPoints
+ */
+
+/**
+ * @typedef {object} ServerProcess
+ * @property {number} pid
+ * @property {number} port
+ * @property {string} node The Node version the server runs on.
+ * @property {() => Promise<ServerCounts>} counts What it counted since it started.
+ * @property {() => Promise<void>} stop
+ */
+
+/**
+ * @param {{ node: string, framework: string, mode: string, cpu?: number | undefined, nodeFlags?: string[] }} options
+ * @returns {Promise<ServerProcess>}
+ */
+export async function startServer({ node, framework, mode, cpu, nodeFlags }) {
+  const what = `the ${framework} server in ${mode} mode`;
+  const child = spawnNode(node, SERVER_ENTRY, [framework, mode], cpu, nodeFlags);
+  try {
+    /** @type {import('./server/main.mjs').ReadyMessage} */
+    const ready = await nextMessage(child, 'ready', what);
+    const pid = /** @type {number} */ (child.pid);
+    return {
+      pid,
+      port: ready.port,
+      node: ready.node,
+      async counts() {
+        const answer = nextMessage(child, 'counts', what);
+        child.send({ type: 'counts' });
+        /** @type {import('./server/main.mjs').CountsMessage} */
+        const { handled, spans, durationPoints } = await answer;
+        return { handled, spans, durationPoints };
+      },
+      stop: () => stopChild(child),
+    };
+  } catch (error) {
+    await stopChild(child);
+    throw error;
+  }
+}
+
+/**
+ * @typedef {object} LoadGenerator
+ * @property {number} pid
+ * @property {(job: Omit<import('./load.mjs').LoadJob, 'type'>) => Promise<import('./load.mjs').LoadResult>} run
+ * @property {() => Promise<void>} stop
+ */
+
+/**
+ * Starts the load generator on the harness's own Node binary: the load side stays the same when
+ * the servers' Node version changes.
+ *
+ * @param {{ cpu?: number | undefined }} options
+ * @returns {Promise<LoadGenerator>}
+ */
+export async function startLoadGenerator({ cpu }) {
+  const child = spawnNode(process.execPath, LOAD_ENTRY, [], cpu);
+  try {
+    await nextMessage(child, 'ready', 'the load generator');
+  } catch (error) {
+    await stopChild(child);
+    throw error;
+  }
+  return {
+    pid: /** @type {number} */ (child.pid),
+    async run(job) {
+      const answer = nextMessage(
+        child,
+        'result',
+        'the load generator',
+        STARTUP_TIMEOUT_MS + job.durationSeconds * 1000,
+      );
+      child.send({ type: 'run', ...job });
+      return /** @type {Promise<import('./load.mjs').LoadResult>} */ (answer);
+    },
+    stop: () => stopChild(child),
+  };
+}

@@ -1,0 +1,46 @@
+// The result document of one benchmark run: written as JSON, rendered as Markdown and SVG.
+
+import { summarise } from '../stats.mjs';
+import { evaluateTargets } from '../targets.mjs';
+
+/**
+ * @typedef {object} Meta
+ * @property {string} date ISO date and time the run started.
+ * @property {boolean} quick Whether this was the short CI run.
+ * @property {string} serverNode Node version of the servers.
+ * @property {string} harnessNode Node version of the harness and the load generator.
+ * @property {string} platform
+ * @property {number} cpus
+ * @property {string} cpuModel
+ * @property {{ server: number, load: number } | undefined} pinning CPUs of servers and load.
+ * @property {{ rounds: number, warmupSeconds: number, durationSeconds: number, connections: number }} protocol
+ * @property {{ start: number[], end: number[] }} loadAverage 1, 5 and 15-minute load averages.
+ * @property {import('../stats.mjs').Spread | undefined} foreignCpu CPU other processes used while measuring, in cores.
+ * @property {Record<string, string>} packages Versions of the measured packages.
+ * @property {string | undefined} commit The repository's commit, `+dirty` when the tree has changes.
+ * @property {string[]} warnings Why the figures may not be trustworthy.
+ */
+
+/**
+ * @typedef {object} BenchmarkResult
+ * @property {Meta} meta
+ * @property {import('../stats.mjs').CellSummary[]} summary
+ * @property {import('../targets.mjs').TargetResult[]} targets
+ * @property {import('../stats.mjs').Run[]} runs Every run, rejected ones included.
+ */
+
+/**
+ * @param {Meta} meta
+ * @param {import('../stats.mjs').Run[]} runs
+ * @param {readonly import('../matrix.mjs').Framework[]} frameworks
+ * @param {readonly import('../matrix.mjs').Mode[]} modes
+ * @returns {BenchmarkResult}
+ */
+export function buildResult(meta, runs, frameworks, modes) {
+  return {
+    meta,
+    summary: summarise(runs, frameworks, modes),
+    targets: evaluateTargets(runs, frameworks),
+    runs,
+  };
+}

@@ -1,0 +1,148 @@
+// Runs the matrix: for each round, each cell in the round's rotated order gets a fresh server
+// process, a discarded warm-up, one measured load run, and the server's counts and CPU time
+// around it. A rejected run is measured once more; both attempts stay in the results.
+
+import { REQUEST_PATH, roundOrder } from './matrix.mjs';
+import { processCpuMicros, systemBusyMicros } from './proc.mjs';
+import { startServer } from './processes.mjs';
+import { rejectionReasons } from './validate.mjs';
+
+/**
+ * @typedef {import('./matrix.mjs').Framework} Framework
+ * @typedef {import('./matrix.mjs').Mode} Mode
+ * @typedef {import('./stats.mjs').Run} Run
+ */
+
+/**
+ * @typedef {object} MatrixConfig
+ * @property {string} node The Node binary the servers run on.
+ * @property {readonly Framework[]} frameworks
+ * @property {readonly Mode[]} modes
+ * @property {number} rounds
+ * @property {number} warmupSeconds
+ * @property {number} durationSeconds
+ * @property {number} connections
+ * @property {number | undefined} serverCpu CPU the servers are pinned to, if any.
+ */
+
+/**
+ * @typedef {object} Cell
+ * @property {Framework} framework
+ * @property {Mode} mode
+ * @property {number} round
+ * @property {number} position
+ * @property {number} attempt
+ */
+
+/**
+ * Measures one cell with a fresh server. Returns the run and the server's Node version.
+ *
+ * @param {Cell} cell
+ * @param {MatrixConfig} config
+ * @param {import('./processes.mjs').LoadGenerator} load
+ * @returns {Promise<{ run: Run, serverNode: string }>}
+ */
+export async function measureCell(cell, config, load) {
+  const server = await startServer({
+    node: config.node,
+    framework: cell.framework,
+    mode: cell.mode,
+    cpu: config.serverCpu,
+  });
+  try {
+    const job = {
+      url: `http://127.0.0.1:${server.port}${REQUEST_PATH}`,
+      connections: config.connections,
+    };
+    // Warm-up: JIT, connection set-up, first allocations. Its figures are thrown away.
+    if (config.warmupSeconds > 0) await load.run({ ...job, durationSeconds: config.warmupSeconds });
+
+    const before = await server.counts();
+    const serverCpuBefore = processCpuMicros(server.pid);
+    const machineBefore = systemBusyMicros();
+    const ownBefore = process.cpuUsage();
+    const started = performance.now();
+
+    const result = await load.run({ ...job, durationSeconds: config.durationSeconds });
+
+    const wallMicros = (performance.now() - started) * 1000;
+    const serverCpuAfter = processCpuMicros(server.pid);
+    const machineAfter = systemBusyMicros();
+    const own = process.cpuUsage(ownBefore);
+    const after = await server.counts();
+
+    const handled = after.handled - before.handled;
+    const serverCpuMicros =
+      serverCpuBefore === undefined || serverCpuAfter === undefined
+        ? Number.NaN
+        : serverCpuAfter - serverCpuBefore;
+    const machineMicros =
+      machineBefore === undefined || machineAfter === undefined
+        ? Number.NaN
+        : machineAfter - machineBefore;
+    const foreignMicros =
+      machineMicros - serverCpuMicros - result.cpuMicros - own.user - own.system;
+
+    /** @type {Omit<Run, 'rejected'>} */
+    const measured = {
+      ...cell,
+      requests: result.requests,
+      durationSeconds: result.durationSeconds,
+      requestsPerSecond: result.requests / result.durationSeconds,
+      latencyP50Ms: result.latencyP50Ms,
+      latencyP99Ms: result.latencyP99Ms,
+      errors: result.errors,
+      non2xx: result.non2xx,
+      handled,
+      serverCpuMicros,
+      cpuPerRequestUs: serverCpuMicros / handled,
+      serverCpuShare: serverCpuMicros / wallMicros,
+      foreignCpuShare: Math.max(0, foreignMicros / wallMicros),
+      spans: {
+        server: after.spans.server - before.spans.server,
+        other: after.spans.other - before.spans.other,
+      },
+      durationPoints: after.durationPoints - before.durationPoints,
+    };
+    return {
+      run: { ...measured, rejected: rejectionReasons(measured, config.connections) },
+      serverNode: server.node,
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+/**
+ * Runs every round of the matrix.
+ *
+ * @param {MatrixConfig} config
+ * @param {import('./processes.mjs').LoadGenerator} load
+ * @param {(run: Run, done: number, total: number) => void} [onRun]
+ * @returns {Promise<{ runs: Run[], serverNode: string | undefined }>}
+ */
+export async function runMatrix(config, load, onRun) {
+  /** @type {Run[]} */
+  const runs = [];
+  let serverNode;
+  const total = config.rounds * config.frameworks.length * config.modes.length;
+  let done = 0;
+  for (let round = 0; round < config.rounds; round++) {
+    const order = roundOrder(round, config.frameworks, config.modes);
+    for (const [position, { framework, mode }] of order.entries()) {
+      done++;
+      for (let attempt = 1; attempt <= 2; attempt++) {
+        const measured = await measureCell(
+          { framework, mode, round, position, attempt },
+          config,
+          load,
+        );
+        serverNode = measured.serverNode;
+        runs.push(measured.run);
+        onRun?.(measured.run, done, total);
+        if (measured.run.rejected.length === 0) break;
+      }
+    }
+  }
+  return { runs, serverNode };
+}

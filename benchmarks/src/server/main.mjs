@@ -1,0 +1,56 @@
+// One benchmark server: `node src/server/main.mjs <framework> <mode>`, started by the harness with
+// an IPC channel. It sets up the telemetry of its mode, then loads and starts the application,
+// tells the harness its port, and answers `counts` requests with what the handler and the
+// telemetry counted so far — the harness takes them before and after each measurement.
+
+import { FRAMEWORKS, MODES } from '../matrix.mjs';
+import { registerOfficialInstrumentation } from './official.mjs';
+import { startTelemetry } from './telemetry.mjs';
+
+/**
+ * @typedef {object} ReadyMessage
+ * @property {'ready'} type
+ * @property {number} port
+ * @property {string} node The server's Node version.
+ */
+
+/**
+ * @typedef {object} CountsMessage
+ * @property {'counts'} type
+ * @property {number} handled Requests the route handler answered since the start.
+ * @property {{ server: number, other: number }} spans
+ * @property {number} durationPoints
+ */
+
+const [framework, mode] = process.argv.slice(2);
+const knownFramework = FRAMEWORKS.find((f) => f === framework);
+const knownMode = MODES.find((m) => m === mode);
+if (knownFramework === undefined || knownMode === undefined || process.send === undefined) {
+  console.error(
+    `usage: node main.mjs <${FRAMEWORKS.join('|')}> <${MODES.join('|')}>, with an IPC channel`,
+  );
+  process.exit(2);
+}
+const send = process.send.bind(process);
+
+const telemetry = startTelemetry(knownMode);
+const official = knownMode === 'official' ? registerOfficialInstrumentation(knownFramework) : {};
+
+let handled = 0;
+/** @type {{ startApp: import('./apps/app.mjs').StartApp }} */
+const app = await import(`./apps/${knownFramework}.mjs`);
+const port = await app.startApp({ mode: knownMode, official, onHandled: () => handled++ });
+
+process.on('message', async (/** @type {{ type?: string }} */ message) => {
+  if (message.type !== 'counts') return;
+  const counts = await telemetry.counts();
+  /** @type {CountsMessage} */
+  const reply = { type: 'counts', handled, ...counts };
+  send(reply);
+});
+// The harness went away: nothing will measure this server any more.
+process.on('disconnect', () => process.exit(0));
+
+/** @type {ReadyMessage} */
+const ready = { type: 'ready', port, node: process.version };
+send(ready);

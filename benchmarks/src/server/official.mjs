@@ -1,0 +1,45 @@
+// The `official` mode: the OpenTelemetry instrumentation a user would pick instead of otel-http,
+// with its default options, on the same SDK setup. Module-patching instrumentations see only
+// modules loaded after they are registered, so this runs before the application module loads its
+// framework (with `require`, which they hook).
+
+import { createRequire } from 'node:module';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
+
+const require = createRequire(import.meta.url);
+
+/**
+ * What an application needs from its official instrumentation after registration.
+ *
+ * @typedef {object} OfficialInstrumentation
+ * @property {unknown} [fastifyPlugin] The `@fastify/otel` plugin, to register on the application.
+ */
+
+/**
+ * @param {import('../matrix.mjs').Framework} framework
+ * @returns {OfficialInstrumentation}
+ */
+export function registerOfficialInstrumentation(framework) {
+  // `@hono/otel` is a middleware the application adds; it patches nothing.
+  if (framework === 'hono') return {};
+
+  const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http');
+  if (framework === 'express') {
+    const { ExpressInstrumentation } = require('@opentelemetry/instrumentation-express');
+    registerInstrumentations({
+      instrumentations: [new HttpInstrumentation(), new ExpressInstrumentation()],
+    });
+    return {};
+  }
+  if (framework === 'koa') {
+    const { KoaInstrumentation } = require('@opentelemetry/instrumentation-koa');
+    registerInstrumentations({
+      instrumentations: [new HttpInstrumentation(), new KoaInstrumentation()],
+    });
+    return {};
+  }
+  const { FastifyOtelInstrumentation } = require('@fastify/otel');
+  const fastifyOtel = new FastifyOtelInstrumentation();
+  registerInstrumentations({ instrumentations: [new HttpInstrumentation(), fastifyOtel] });
+  return { fastifyPlugin: fastifyOtel.plugin() };
+}

@@ -1,0 +1,118 @@
+// The issue's targets, evaluated from the per-round comparisons with `bare`. Every ratio of ratios
+// is taken within a round, then the median over rounds is compared with the limit.
+
+import { compareWithBare, spread } from './stats.mjs';
+
+/**
+ * @typedef {import('./matrix.mjs').Framework} Framework
+ * @typedef {import('./stats.mjs').Run} Run
+ * @typedef {import('./stats.mjs').Spread} Spread
+ */
+
+/**
+ * @typedef {object} TargetResult
+ * @property {Framework} framework
+ * @property {string} id Short stable name of the target.
+ * @property {string} label What is compared, for the reports.
+ * @property {'>=' | '<='} direction How the value must compare with the limit.
+ * @property {number} limit
+ * @property {Spread | undefined} value Over the rounds that have both sides of the comparison.
+ * @property {boolean | undefined} met `undefined` when there is nothing to compare.
+ */
+
+/**
+ * @typedef {object} TargetDefinition
+ * @property {string} id
+ * @property {string} label
+ * @property {'>=' | '<='} direction
+ * @property {number} limit
+ * @property {(byMode: Map<string, import('./stats.mjs').RoundComparison>) => number | undefined} perRound
+ */
+
+/** @type {TargetDefinition[]} */
+export const TARGETS = [
+  {
+    id: 'throughput',
+    label: 'otel-http req/s ÷ bare',
+    direction: '>=',
+    limit: 0.9,
+    perRound: (byMode) => byMode.get('otel-http')?.throughputRatio,
+  },
+  {
+    id: 'cpu-vs-floor',
+    label: 'CPU/request otel-http adds ÷ what floor adds',
+    direction: '<=',
+    limit: 1.15,
+    perRound: (byMode) => {
+      const ours = byMode.get('otel-http');
+      const floor = byMode.get('floor');
+      if (ours === undefined || floor === undefined || floor.addedCpuUs <= 0) return undefined;
+      return ours.addedCpuUs / floor.addedCpuUs;
+    },
+  },
+  {
+    id: 'loss-vs-official',
+    label: 'throughput loss otel-http ÷ loss official',
+    direction: '<=',
+    limit: 0.5,
+    perRound: (byMode) => {
+      const ours = byMode.get('otel-http');
+      const official = byMode.get('official');
+      if (ours === undefined || official === undefined) return undefined;
+      const officialLoss = 1 - official.throughputRatio;
+      // Official lost nothing measurable this round: no meaningful ratio.
+      if (officialLoss <= 0) return undefined;
+      return (1 - ours.throughputRatio) / officialLoss;
+    },
+  },
+  {
+    id: 'metrics',
+    label: 'metrics req/s ÷ bare',
+    direction: '>=',
+    limit: 0.97,
+    perRound: (byMode) => byMode.get('metrics')?.throughputRatio,
+  },
+];
+
+/**
+ * @param {readonly Run[]} runs
+ * @param {readonly Framework[]} frameworks
+ * @returns {TargetResult[]}
+ */
+export function evaluateTargets(runs, frameworks) {
+  const comparisons = compareWithBare(runs);
+  return frameworks.flatMap((framework) => {
+    const rounds = [
+      ...new Set(comparisons.filter((c) => c.framework === framework).map((c) => c.round)),
+    ];
+    const byRound = rounds.map(
+      (round) =>
+        new Map(
+          comparisons
+            .filter((c) => c.framework === framework && c.round === round)
+            .map((c) => [c.mode, c]),
+        ),
+    );
+    return TARGETS.map((target) => {
+      const values = byRound
+        .map((byMode) => target.perRound(byMode))
+        .filter(/** @returns {v is number} */ (v) => v !== undefined);
+      const value = spread(values);
+      const met =
+        value === undefined
+          ? undefined
+          : target.direction === '>='
+            ? value.median >= target.limit
+            : value.median <= target.limit;
+      return {
+        framework,
+        id: target.id,
+        label: target.label,
+        direction: target.direction,
+        limit: target.limit,
+        value,
+        met,
+      };
+    });
+  });
+}

@@ -1,0 +1,57 @@
+// When figures should not be read as final: a busy machine, a load generator that could not keep
+// the server busy, processes that could not be pinned. The reports print these at the top.
+
+/** Above this 1-minute load average at the start, other work was competing for the CPUs. */
+export const BUSY_LOAD_AVERAGE = 1.0;
+/** Above this share of a core used by other processes while measuring, figures are perturbed. */
+export const BUSY_FOREIGN_CPU = 0.1;
+/** Below this share of its core, the server was waiting for the load generator. */
+export const SATURATED_SERVER_CPU = 0.9;
+
+/**
+ * @param {import('./report/result.mjs').BenchmarkResult} result
+ * @returns {string[]}
+ */
+export function collectWarnings(result) {
+  const { meta, summary } = result;
+  const warnings = [];
+  const startLoad = meta.loadAverage.start[0] ?? 0;
+  if (startLoad > BUSY_LOAD_AVERAGE) {
+    warnings.push(
+      `the machine was busy when the run started (1-minute load average ${startLoad.toFixed(2)} on ` +
+        `${meta.cpus} CPUs): the figures are indicative, not final.`,
+    );
+  }
+  if (meta.foreignCpu !== undefined && meta.foreignCpu.median > BUSY_FOREIGN_CPU) {
+    warnings.push(
+      `other processes used ${meta.foreignCpu.median.toFixed(2)} cores (median; up to ` +
+        `${meta.foreignCpu.max.toFixed(2)}) while measuring: the figures are perturbed.`,
+    );
+  }
+  if (meta.pinning === undefined) {
+    warnings.push('the server and the load generator were not pinned to separate CPUs.');
+  }
+  const unsaturated = summary.filter(
+    (cell) =>
+      cell.mode === 'bare' &&
+      cell.serverCpuShare !== undefined &&
+      cell.serverCpuShare.median < SATURATED_SERVER_CPU,
+  );
+  if (unsaturated.length > 0) {
+    warnings.push(
+      `the load generator did not keep the bare server busy for ${unsaturated
+        .map(
+          (cell) =>
+            `${cell.framework} (${((cell.serverCpuShare?.median ?? 0) * 100).toFixed(0)} % of a core)`,
+        )
+        .join(', ')}: its throughput ratios understate the overhead; read CPU per request.`,
+    );
+  }
+  const missing = summary.filter((cell) => cell.accepted === 0);
+  if (missing.length > 0) {
+    warnings.push(
+      `no accepted run for ${missing.map((c) => `${c.framework}/${c.mode}`).join(', ')}.`,
+    );
+  }
+  return warnings;
+}

@@ -1,0 +1,183 @@
+import { describe, expect, it } from 'vitest';
+import type { Mode } from '../src/matrix.mjs';
+import { renderMarkdown } from '../src/report/markdown.mjs';
+import { buildResult, type Meta } from '../src/report/result.mjs';
+import { escapeXml, niceTicks, renderSvg } from '../src/report/svg.mjs';
+import type { Run } from '../src/stats.mjs';
+import { collectWarnings } from '../src/warnings.mjs';
+import { makeRun } from './runs.js';
+
+const MODES: Mode[] = ['bare', 'metrics', 'otel-http', 'otel-http-10%', 'official', 'floor'];
+
+function meta(overrides: Partial<Meta> = {}): Meta {
+  return {
+    date: '2026-01-02T03:04:05.000Z',
+    quick: false,
+    serverNode: 'v24.1.0',
+    harnessNode: 'v20.20.2',
+    platform: 'Linux 6.1 x64',
+    cpus: 2,
+    cpuModel: 'Test CPU',
+    pinning: { server: 1, load: 0 },
+    protocol: { rounds: 2, warmupSeconds: 2, durationSeconds: 8, connections: 50 },
+    loadAverage: { start: [0.2, 0.3, 0.4], end: [2, 1, 0.5] },
+    foreignCpu: { median: 0.01, min: 0, max: 0.02, n: 12 },
+    packages: { express: '5.3.0', '@otel-http/core': '0.1.0' },
+    commit: 'abc1234',
+    warnings: [],
+    ...overrides,
+  };
+}
+
+/** Two rounds of express and koa; otel-http at 0.90 and 0.80 of bare. */
+function runs(): Run[] {
+  const ratios: Record<Mode, number> = {
+    bare: 1,
+    metrics: 0.98,
+    'otel-http': 0.9,
+    'otel-http-10%': 0.95,
+    official: 0.7,
+    floor: 0.92,
+  };
+  return ['express', 'koa'].flatMap((framework) =>
+    [0, 1].flatMap((round) =>
+      MODES.map((mode) => {
+        const ratio = ratios[mode] - (round === 1 && mode === 'otel-http' ? 0.1 : 0);
+        return makeRun({
+          framework: framework as 'express' | 'koa',
+          mode,
+          round,
+          requestsPerSecond: 10_000 * ratio,
+          cpuPerRequestUs: 100 / ratio,
+        });
+      }),
+    ),
+  );
+}
+
+describe('renderMarkdown', () => {
+  it('has one table row per framework and mode with the per-round ratio spread', () => {
+    const markdown = renderMarkdown(buildResult(meta(), runs(), ['express', 'koa'], MODES));
+    const rows = markdown.split('\n').filter((line) => /^\| (express|koa) \| [a-z]/.test(line));
+    expect(rows).toHaveLength(2 * MODES.length);
+    expect(markdown).toContain('| express | otel-http | 8,500 | 0.85 (0.80–0.90) |');
+    expect(markdown).toContain('| koa | bare | 10,000 | 1 |');
+    expect(markdown).toContain('Node v24.1.0');
+    expect(markdown).toContain('| express | 5.3.0 |');
+    expect(markdown).toMatch(/\| express \| 0\.85 \(0\.80–0\.90\) ❌ \|/);
+    expect(markdown).toContain('## Rejected runs\n\nNone.');
+  });
+
+  it('puts warnings first and lists every rejected run with its reasons', () => {
+    const all = runs();
+    all.push(
+      makeRun({
+        framework: 'koa',
+        mode: 'official',
+        round: 1,
+        attempt: 2,
+        rejected: ['7 responses outside 2xx'],
+      }),
+    );
+    const result = buildResult(
+      meta({ loadAverage: { start: [3.5, 2, 1], end: [3, 2, 1] } }),
+      all,
+      ['express', 'koa'],
+      MODES,
+    );
+    result.meta.warnings.push(...collectWarnings(result));
+    const markdown = renderMarkdown(result);
+    expect(markdown.indexOf('**Warning:** the machine was busy')).toBeLessThan(
+      markdown.indexOf('| Framework |'),
+    );
+    expect(markdown).toContain('1-minute load average 3.50');
+    expect(markdown).toContain('- koa / official, round 2, attempt 2: 7 responses outside 2xx');
+  });
+});
+
+describe('collectWarnings', () => {
+  it('is quiet on a quiet machine with saturated servers', () => {
+    expect(collectWarnings(buildResult(meta(), runs(), ['express', 'koa'], MODES))).toEqual([]);
+  });
+
+  it('flags busy machines, unpinned processes, idle servers and missing cells', () => {
+    const all = runs()
+      .map((run) =>
+        run.mode === 'bare' && run.framework === 'koa' ? { ...run, serverCpuShare: 0.5 } : run,
+      )
+      .filter((run) => !(run.framework === 'express' && run.mode === 'floor'));
+    const result = buildResult(
+      meta({ pinning: undefined, foreignCpu: { median: 0.4, min: 0.1, max: 0.9, n: 10 } }),
+      all,
+      ['express', 'koa'],
+      MODES,
+    );
+    const warnings = collectWarnings(result).join('\n');
+    expect(warnings).toContain('other processes used 0.40 cores');
+    expect(warnings).toContain('not pinned');
+    expect(warnings).toContain('koa (50 % of a core)');
+    expect(warnings).toContain('no accepted run for express/floor');
+  });
+});
+
+/** Tags opened but not closed, or closed but not open, in document order (a minimal XML check). */
+function unbalancedTags(xml: string): string[] {
+  const open: string[] = [];
+  const problems: string[] = [];
+  for (const [, closing, name, selfClosing] of xml.matchAll(/<(\/?)([a-zA-Z]+)[^>]*?(\/?)>/g)) {
+    if (selfClosing) continue;
+    if (!closing) open.push(name!);
+    else if (open.pop() !== name) problems.push(`</${name}>`);
+  }
+  return [...problems, ...open.map((name) => `<${name}>`)];
+}
+
+describe('renderSvg', () => {
+  const svg = renderSvg(buildResult(meta(), runs(), ['express', 'koa'], MODES));
+
+  it('is one standalone SVG document', () => {
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg.trim().endsWith('</svg>')).toBe(true);
+    expect(svg.match(/<svg/g)).toHaveLength(1);
+    expect(unbalancedTags(svg)).toEqual([]);
+  });
+
+  it('draws one bar per framework and compared mode in each panel, with its figures as tooltip', () => {
+    const bars = svg.match(/<rect [^>]*><title>/g) ?? [];
+    expect(bars).toHaveLength(2 * (MODES.length - 1) * 2);
+    expect(svg).toContain('<title>express otel-http: 0.85 (0.80–0.90)</title>');
+    expect(svg).toContain('Node v24.1.0');
+    expect(svg).not.toMatch(/<title>\w+ bare:/);
+  });
+
+  it('draws a bar longer for a larger ratio', () => {
+    const width = (label: string) =>
+      Number(new RegExp(`width="([\\d.]+)"[^>]*><title>${label}`).exec(svg)?.[1]);
+    expect(width('express official')).toBeLessThan(width('express otel-http'));
+    expect(width('express otel-http')).toBeLessThan(width('express metrics'));
+  });
+
+  it('says when the figures are only indicative', () => {
+    const busy = renderSvg(
+      buildResult(meta({ warnings: ['the machine was busy'] }), runs(), ['express'], MODES),
+    );
+    expect(busy).toContain('Indicative only: one warning in the report');
+  });
+});
+
+describe('escapeXml', () => {
+  it('escapes markup characters', () => {
+    expect(escapeXml('a < b & "c" > d')).toBe('a &lt; b &amp; &quot;c&quot; &gt; d');
+  });
+});
+
+describe('niceTicks', () => {
+  it.each([
+    [0, 1.05, [0, 0.25, 0.5, 0.75, 1]],
+    [0, 37, [0, 10, 20, 30]],
+    [-4, 12, [0, 5, 10]],
+    [-30, 5, [-30, -20, -10, 0]],
+  ])('from %d to %d', (low, high, expected) => {
+    expect(niceTicks(low, high)).toEqual(expected);
+  });
+});

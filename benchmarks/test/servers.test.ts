@@ -1,0 +1,108 @@
+// Real benchmark servers, started the way the harness starts them: each framework in `bare` and
+// `otel-http` mode, a few requests, then the counts the server reports over its control channel.
+// The servers import the built packages: run `pnpm build` first.
+
+import { afterAll, describe, expect, it } from 'vitest';
+import { FRAMEWORKS, REQUEST_PATH } from '../src/matrix.mjs';
+import {
+  type LoadGenerator,
+  type ServerProcess,
+  startLoadGenerator,
+  startServer,
+} from '../src/processes.mjs';
+import { measureCell } from '../src/runner.mjs';
+import { rejectionReasons } from '../src/validate.mjs';
+
+const REQUESTS = 25;
+const started: ServerProcess[] = [];
+let load: LoadGenerator | undefined;
+
+afterAll(async () => {
+  await Promise.all(started.map((server) => server.stop()));
+  await load?.stop();
+});
+
+async function start(framework: string, mode: string): Promise<ServerProcess> {
+  const server = await startServer({ node: process.execPath, framework, mode });
+  started.push(server);
+  return server;
+}
+
+describe.concurrent.each(FRAMEWORKS)('%s server', (framework) => {
+  it('answers the route in bare mode and reports no telemetry', async () => {
+    const server = await start(framework, 'bare');
+    for (let i = 0; i < REQUESTS; i++) {
+      const response = await fetch(`http://127.0.0.1:${server.port}${REQUEST_PATH}`);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ id: '42' });
+    }
+    expect(await server.counts()).toEqual({
+      handled: REQUESTS,
+      spans: { server: 0, other: 0 },
+      durationPoints: 0,
+    });
+  });
+
+  it('reports one exported SERVER span and one duration per request in otel-http mode', async () => {
+    const server = await start(framework, 'otel-http');
+    const before = await server.counts();
+    for (let i = 0; i < REQUESTS; i++) {
+      const response = await fetch(`http://127.0.0.1:${server.port}${REQUEST_PATH}`);
+      expect(response.status).toBe(200);
+      await response.arrayBuffer();
+    }
+    const after = await server.counts();
+    expect(after.handled - before.handled).toBe(REQUESTS);
+    expect(after.spans.server - before.spans.server).toBe(REQUESTS);
+    expect(after.durationPoints - before.durationPoints).toBe(REQUESTS);
+    expect(server.node).toBe(process.version);
+  });
+});
+
+describe('a measured cell', () => {
+  it('is accepted when the traced server exported its spans, with CPU time per request', async () => {
+    load = await startLoadGenerator({ cpu: undefined });
+    const { run } = await measureCell(
+      { framework: 'express', mode: 'otel-http', round: 0, position: 0, attempt: 1 },
+      {
+        node: process.execPath,
+        frameworks: ['express'],
+        modes: ['otel-http'],
+        rounds: 1,
+        warmupSeconds: 0,
+        durationSeconds: 0.5,
+        connections: 4,
+        serverCpu: undefined,
+      },
+      load,
+    );
+    expect(run.rejected).toEqual([]);
+    expect(run.requests).toBeGreaterThan(0);
+    expect(run.spans.server).toBeGreaterThanOrEqual(run.requests - 4);
+    expect(run.cpuPerRequestUs).toBeGreaterThan(0);
+    expect(Number.isFinite(run.cpuPerRequestUs)).toBe(true);
+  });
+
+  it('is rejected when the load generator saw errors', async () => {
+    load ??= await startLoadGenerator({ cpu: undefined });
+    // Nothing listens on a port a closed server just released: every connection fails.
+    const server = await start('express', 'bare');
+    const url = `http://127.0.0.1:${server.port}${REQUEST_PATH}`;
+    await server.stop();
+    const result = await load.run({ url, connections: 2, durationSeconds: 0.3 });
+    expect(result.errors).toBeGreaterThan(0);
+    const reasons = rejectionReasons(
+      {
+        mode: 'bare',
+        requests: result.requests,
+        errors: result.errors,
+        non2xx: result.non2xx,
+        handled: 0,
+        spans: { server: 0, other: 0 },
+        durationPoints: 0,
+      },
+      2,
+    );
+    expect(reasons.join('\n')).toMatch(/connection errors/);
+  });
+});

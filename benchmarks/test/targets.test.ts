@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import type { Mode } from '../src/matrix.mjs';
+import type { Run } from '../src/stats.mjs';
+import { evaluateTargets } from '../src/targets.mjs';
+import { makeRun } from './runs.js';
+
+/** One round of one framework: req/s and CPU µs per request of each mode. */
+function round(round: number, figures: Partial<Record<Mode, [number, number]>>): Run[] {
+  return Object.entries(figures).map(([mode, [requestsPerSecond, cpuPerRequestUs]]) =>
+    makeRun({ mode: mode as Mode, round, requestsPerSecond, cpuPerRequestUs }),
+  );
+}
+
+const byId = (runs: Run[]) =>
+  Object.fromEntries(evaluateTargets(runs, ['express']).map((t) => [t.id, t]));
+
+describe('evaluateTargets', () => {
+  it('computes every target within the round, then takes the median over rounds', () => {
+    const targets = byId([
+      ...round(0, {
+        bare: [1000, 100],
+        metrics: [980, 102],
+        'otel-http': [920, 110],
+        official: [700, 140],
+        floor: [930, 108],
+      }),
+      ...round(1, {
+        bare: [2000, 50],
+        metrics: [1900, 52],
+        'otel-http': [1800, 56],
+        official: [1400, 70],
+        floor: [1850, 55],
+      }),
+      ...round(2, {
+        bare: [1000, 100],
+        metrics: [990, 101],
+        'otel-http': [950, 108],
+        official: [800, 130],
+        floor: [960, 107],
+      }),
+    ]);
+    // otel-http ÷ bare: 0.92, 0.90, 0.95.
+    expect(targets.throughput).toMatchObject({
+      met: true,
+      value: { median: 0.92, min: 0.9, max: 0.95 },
+    });
+    // added CPU ÷ floor's added CPU: 10/8, 6/5, 8/7.
+    expect(targets['cpu-vs-floor']?.value?.median).toBeCloseTo(1.2);
+    expect(targets['cpu-vs-floor']?.met).toBe(false);
+    // loss ÷ official's loss: 0.08/0.30, 0.10/0.30, 0.05/0.20.
+    expect(targets['loss-vs-official']?.value?.median).toBeCloseTo(0.08 / 0.3);
+    expect(targets['loss-vs-official']?.met).toBe(true);
+    // metrics ÷ bare: 0.98, 0.95, 0.99.
+    expect(targets.metrics).toMatchObject({ met: true, value: { median: 0.98 } });
+  });
+
+  it('leaves a target undecided when a side of it was not measured or lost nothing', () => {
+    const targets = byId(
+      round(0, {
+        bare: [1000, 100],
+        'otel-http': [950, 105],
+        official: [1010, 120],
+        floor: [990, 100],
+      }),
+    );
+    expect(targets.throughput?.met).toBe(true);
+    // Official lost no throughput; floor added no CPU; metrics not run.
+    expect(targets['loss-vs-official']).toMatchObject({ value: undefined, met: undefined });
+    expect(targets['cpu-vs-floor']).toMatchObject({ value: undefined, met: undefined });
+    expect(targets.metrics).toMatchObject({ value: undefined, met: undefined });
+  });
+
+  it('ignores rejected runs', () => {
+    const runs = round(0, { bare: [1000, 100], 'otel-http': [500, 200] });
+    runs[1]!.rejected.push('12 connection errors or timeouts');
+    expect(byId(runs).throughput?.met).toBeUndefined();
+  });
+});
