@@ -132,13 +132,22 @@ export async function activeRequests(telemetry: Telemetry): Promise<number> {
   return points.reduce((sum, point) => sum + (point.value as number), 0);
 }
 
+/** Text for a logged argument; never throws (a thrown value may have a throwing `toString`). */
+function describe(arg: unknown): string {
+  try {
+    return arg instanceof Error ? `${arg.name}: ${arg.message}` : String(arg);
+  } catch {
+    return '[unprintable value]';
+  }
+}
+
 /** A diagnostic logger that keeps what it is told, to check that failures are reported. */
 export class RecordingDiagLogger implements DiagLogger {
   readonly messages: Array<{ level: string; message: string }> = [];
   private record(level: string, message: string, args: unknown[]): void {
     // Bounded: a runaway loop must not turn the recorder into the leak.
     if (this.messages.length >= 10_000) return;
-    const detail = args.map((arg) => (arg instanceof Error ? `${arg.name}: ${arg.message}` : String(arg)));
+    const detail = args.map(describe);
     this.messages.push({ level, message: [message, ...detail].join(' ').slice(0, 2_000) });
   }
   error = (message: string, ...args: unknown[]) => this.record('error', message, args);
