@@ -14,6 +14,7 @@ interface Row {
 export class ResultsTable {
   readonly #rows = new Map<string, Row>();
 
+  /** @param adapter - The name printed in the table's title line. */
   constructor(readonly adapter: string) {}
 
   /** Declares a check (in table order); it shows as `not run` until it reports. */

@@ -26,11 +26,15 @@ class PullReader extends MetricReader {
  * another's telemetry and nothing global is involved.
  */
 export class CheckTelemetry {
+  /** Receives every span the tracer provider ends (sampled spans only). */
   readonly exporter = new InMemorySpanExporter();
+  /** Pass it as `options.tracerProvider`. */
   readonly tracerProvider: BasicTracerProvider;
+  /** Pass it as `options.meterProvider`. */
   readonly meterProvider: MeterProvider;
   readonly #reader = new PullReader();
 
+  /** @param sampler - The trace sampler; the SDK default (parent-based, always on) without it. */
   constructor(sampler?: Sampler) {
     this.tracerProvider = new BasicTracerProvider({
       spanProcessors: [new SimpleSpanProcessor(this.exporter)],
@@ -56,6 +60,7 @@ export class CheckTelemetry {
     return resourceMetrics;
   }
 
+  /** Shuts both providers down; never rejects. */
   async shutdown(): Promise<void> {
     await Promise.allSettled([this.tracerProvider.shutdown(), this.meterProvider.shutdown()]);
   }

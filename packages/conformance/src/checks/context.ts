@@ -23,6 +23,7 @@ export interface ReadResponse {
 
 /** What a running check works with: the adapter's server and this check's own SDK. */
 export class CheckContext {
+  /** The port the adapter's server listens on. */
   readonly port: number;
 
   constructor(

@@ -11,8 +11,10 @@ export interface Check {
   readonly id: string;
   /** What the check proves, in a few words (the test's title). */
   readonly title: string;
+  /** Options for the adapter, on top of the providers and `ignore: '/health'`. */
   readonly options?: CheckOptions;
   /** Trace sampler for this check. Default: the SDK default (parent-based, always on). */
   readonly sampler?: () => Sampler;
+  /** Sends the requests and asserts; throws (an assertion error) when the adapter fails. */
   run(t: CheckContext): Promise<void>;
 }
