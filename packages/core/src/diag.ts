@@ -4,14 +4,34 @@ import { diag } from '@opentelemetry/api';
 export const logger = diag.createComponentLogger({ namespace: '@otel-http/core' });
 
 /**
- * Runs user-supplied code (hooks, predicates, overrides) so that a throw never reaches the
- * request: the failure is reported through the diagnostic logger and `fallback` is returned.
+ * Runs user-supplied code (hooks, predicates, overrides) so that a failure never reaches the
+ * request: a throw is reported through the diagnostic logger and `fallback` is returned. An async
+ * hook's rejection is reported the same way instead of being left unhandled (which would end a
+ * Node process by default); its result is not awaited.
  */
 export function callSafely<T>(what: string, fn: () => T, fallback: T): T {
   try {
-    return fn();
+    const result = fn();
+    if (isThenable(result)) {
+      result.then(undefined, (error: unknown) =>
+        logger.error(`${what} rejected; the request continued without it`, error),
+      );
+    }
+    return result;
   } catch (error) {
     logger.error(`${what} threw; the request continues without it`, error);
     return fallback;
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  try {
+    return (
+      (typeof value === 'object' || typeof value === 'function') &&
+      value !== null &&
+      typeof (value as { then?: unknown }).then === 'function'
+    );
+  } catch {
+    return false;
   }
 }
