@@ -1,0 +1,16 @@
+/**
+ * What this service is called and where it listens by default. The four examples differ only in
+ * these values and in `app.js`; every other file is the same in all four.
+ */
+
+/** Name of the framework, shown by `GET /` and on every log line. */
+export const FRAMEWORK = 'express';
+
+/** `service.name` unless `OTEL_SERVICE_NAME` is set. */
+export const SERVICE_NAME = 'example-express';
+
+/** HTTP port unless `PORT` is set. */
+export const DEFAULT_PORT = 3001;
+
+/** Prometheus scrape port unless `OTEL_EXPORTER_PROMETHEUS_PORT` is set. */
+export const DEFAULT_METRICS_PORT = 9465;

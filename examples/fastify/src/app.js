@@ -1,0 +1,85 @@
+import { activeSpan } from '@otel-http/core';
+import { otel } from '@otel-http/fastify';
+import Fastify from 'fastify';
+import { log } from './log.js';
+import {
+  clientErrorStatus,
+  createOrder,
+  EVENT_STREAM_HEADERS,
+  eventStream,
+  findOrder,
+  findUser,
+  INTERNAL_ERROR,
+  NOT_FOUND,
+  reserveStock,
+  serviceIndex,
+  validateOrder,
+} from './shop.js';
+
+/** The shop on Fastify. The routes are the same, in the same order, in the four examples. */
+export async function createApp() {
+  const app = Fastify();
+
+  // First, on the root instance, so that every hook and handler runs with the request's span
+  // active.
+  await app.register(otel, { ignore: ['/health'] });
+
+  app.get('/', async () => serviceIndex());
+
+  app.get('/health', async () => ({ status: 'ok' }));
+
+  app.get('/users/:id', async (request, reply) => {
+    const user = await findUser(request.params.id);
+    if (user === undefined) return reply.code(404).send({ error: 'user not found' });
+    return user;
+  });
+
+  app.get('/orders/:id', async (request, reply) => {
+    const order = await findOrder(request.params.id);
+    if (order === undefined) return reply.code(404).send({ error: 'order not found' });
+    return order;
+  });
+
+  // Fastify parses JSON bodies itself, after the route matched; a malformed body is a 400 that
+  // reaches the error handler below.
+  app.post('/orders', async (request, reply) => {
+    const { order, issues } = validateOrder(request.body);
+    if (issues) return reply.code(400).send({ error: 'invalid order', issues });
+    return reply.code(201).send(await createOrder(order));
+  });
+
+  app.get('/error', async () => {
+    reserveStock();
+  });
+
+  app.get('/events', (_request, reply) =>
+    reply.headers(EVENT_STREAM_HEADERS).send(eventStream(activeSpan())),
+  );
+
+  app.setNotFoundHandler((_request, reply) => reply.code(404).send(NOT_FOUND));
+
+  // Runs inside the request's span: the log line carries its trace id.
+  app.setErrorHandler((error, _request, reply) => {
+    const status = clientErrorStatus(error);
+    if (status !== undefined) return reply.code(status).send({ error: error.message });
+    log.error({ err: error }, 'request failed');
+    return reply.code(500).send(INTERNAL_ERROR);
+  });
+
+  return app;
+}
+
+/**
+ * Builds the app and listens on `host:port` (`0`: a free port).
+ *
+ * @returns `url`, the base URL, and `close()`, which stops the server once the requests in flight
+ *   are done.
+ */
+export async function startServer({ port, host }) {
+  const app = await createApp();
+  await app.listen({ port, host });
+  return {
+    url: `http://${host}:${app.server.address().port}`,
+    close: () => app.close(),
+  };
+}

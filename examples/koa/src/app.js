@@ -1,0 +1,144 @@
+import { once } from 'node:events';
+import Router from '@koa/router';
+import { activeSpan } from '@otel-http/core';
+import { otel } from '@otel-http/koa';
+import Koa from 'koa';
+import { log } from './log.js';
+import {
+  clientErrorStatus,
+  createOrder,
+  EVENT_STREAM_HEADERS,
+  eventStream,
+  findOrder,
+  findUser,
+  INTERNAL_ERROR,
+  NOT_FOUND,
+  reserveStock,
+  serviceIndex,
+  validateOrder,
+} from './shop.js';
+
+/** Largest request body read, as Express's and Fastify's JSON parsers do by default. */
+const BODY_LIMIT = 100 * 1024;
+
+/** The shop on Koa. The routes are the same, in the same order, in the four examples. */
+export function createApp() {
+  const app = new Koa();
+  const router = new Router();
+
+  // Koa answers errors in a middleware wrapped around the others. This one sits outside otel(),
+  // so that an error passes through otel() on its way out: the span records it and its class
+  // becomes `error.type`, as with the other frameworks' error handlers.
+  app.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (error) {
+      const status = clientErrorStatus(error);
+      ctx.status = status ?? 500;
+      ctx.body = status === undefined ? INTERNAL_ERROR : { error: error.message };
+    }
+  });
+
+  // Then otel(), so that every later middleware and handler runs with the request's span active.
+  app.use(otel({ ignore: ['/health'] }));
+
+  // Inside the request's span: the log line carries its trace id.
+  app.use(async (_ctx, next) => {
+    try {
+      await next();
+    } catch (error) {
+      if (clientErrorStatus(error) === undefined) log.error({ err: error }, 'request failed');
+      throw error;
+    }
+  });
+
+  router.get('/', (ctx) => {
+    ctx.body = serviceIndex();
+  });
+
+  router.get('/health', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+
+  router.get('/users/:id', async (ctx) => {
+    const user = await findUser(ctx.params.id);
+    if (user === undefined) {
+      ctx.status = 404;
+      ctx.body = { error: 'user not found' };
+    } else ctx.body = user;
+  });
+
+  router.get('/orders/:id', async (ctx) => {
+    const order = await findOrder(ctx.params.id);
+    if (order === undefined) {
+      ctx.status = 404;
+      ctx.body = { error: 'order not found' };
+    } else ctx.body = order;
+  });
+
+  // Koa has no body parser of its own; a malformed body counts as no JSON object.
+  router.post('/orders', async (ctx) => {
+    const { order, issues } = validateOrder(await readJson(ctx));
+    if (issues) {
+      ctx.status = 400;
+      ctx.body = { error: 'invalid order', issues };
+    } else {
+      ctx.status = 201;
+      ctx.body = await createOrder(order);
+    }
+  });
+
+  router.get('/error', () => {
+    reserveStock();
+  });
+
+  router.get('/events', (ctx) => {
+    ctx.set(EVENT_STREAM_HEADERS);
+    ctx.body = eventStream(activeSpan());
+  });
+
+  app.use(router.routes());
+
+  // A response that fails once under way (a client leaving in the middle of the event stream)
+  // reaches Koa's `error` event instead; without a listener Koa prints its stack.
+  app.on('error', (error) => log.debug({ err: error }, 'response ended early'));
+
+  app.use((ctx) => {
+    ctx.status = 404;
+    ctx.body = NOT_FOUND;
+  });
+
+  return app;
+}
+
+/** The JSON body of the request, or `undefined` when it is not JSON. */
+async function readJson(ctx) {
+  if (!ctx.is('application/json')) return undefined;
+  const chunks = [];
+  let size = 0;
+  for await (const chunk of ctx.req) {
+    size += chunk.length;
+    if (size > BODY_LIMIT) ctx.throw(413, 'request entity too large');
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Builds the app and listens on `host:port` (`0`: a free port).
+ *
+ * @returns `url`, the base URL, and `close()`, which stops the server once the requests in flight
+ *   are done.
+ */
+export async function startServer({ port, host }) {
+  const server = createApp().listen(port, host);
+  await once(server, 'listening');
+  return {
+    url: `http://${host}:${server.address().port}`,
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}

@@ -1,0 +1,15 @@
+import { pinoTraceMixin } from '@otel-http/node';
+import pino from 'pino';
+import { FRAMEWORK, SERVICE_NAME } from './settings.js';
+
+/**
+ * JSON log lines on standard output. Written inside a request, a line carries the `trace_id`,
+ * `span_id` and `trace_flags` of the active span (the server span, or a child of it), so that a
+ * log line leads to its trace. `LOG_LEVEL` sets the level (`silent` for none).
+ */
+export const log = pino({
+  name: SERVICE_NAME,
+  level: process.env.LOG_LEVEL || 'info',
+  base: { framework: FRAMEWORK },
+  mixin: pinoTraceMixin,
+});
