@@ -1,0 +1,191 @@
+// `pnpm compare`: starts the four examples and the distributed chain on free loopback ports, sends
+// each example the same scripted requests and the chain one request, collects their spans over
+// OTLP and scrapes their metrics, then prints the telemetry side by side and the distributed trace
+// as a tree, and writes the same as an HTML report. Exits 0 when the four frameworks agree and
+// every expectation is met, 1 when they do not, 2 when the comparison could not run. Everything it
+// started is stopped when it ends, Ctrl-C included.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { CHAIN, ENTRY_PATH } from '@otel-http/example-distributed/chain';
+import { compareFrameworks } from './comparison.js';
+import { startOtlpReceiver } from './otlp-receiver.js';
+import { parsePrometheusText } from './prometheus-text.js';
+import { renderHtml } from './render-html.js';
+import { renderText } from './render-text.js';
+import { EXPORT_DELAY_MS, ServiceGroup } from './services.js';
+import { buildTraceTree, formatTraceTree } from './trace-tree.js';
+import { send, TRAFFIC } from './traffic.js';
+
+const USAGE = `Usage: pnpm compare [--report <file.html>] [--json <file.json>]
+
+  --report  where to write the HTML report (default: examples/compare/reports/compare.html)
+  --json    also write the comparison as JSON`;
+
+/** How long spans may take to arrive after the last request. */
+const SPAN_WAIT_MS = 15_000;
+
+const { values: options } = parseArgs({
+  options: {
+    report: { type: 'string' },
+    json: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (options.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
+const missing = ['core', 'node', 'express', 'fastify', 'hono', 'koa']
+  .map((name) => new URL(`../../../packages/${name}/dist/index.js`, import.meta.url))
+  .filter((file) => !existsSync(file));
+if (missing.length > 0) {
+  console.error(
+    `The packages are not built (${missing.map((file) => fileURLToPath(file)).join(', ')} missing).\n` +
+      'Run `pnpm build` first; `pnpm compare` at the root does both.',
+  );
+  process.exit(2);
+}
+
+const receiver = await startOtlpReceiver();
+const group = new ServiceGroup(receiver.tracesUrl);
+let finishing;
+const finish = (code) => {
+  finishing ??= (async () => {
+    await group.stopAll();
+    await receiver.close();
+    process.exit(code);
+  })();
+  return finishing;
+};
+process.once('SIGINT', () => {
+  console.error('\nInterrupted: stopping every service it started.');
+  void finish(130);
+});
+process.once('SIGTERM', () => void finish(143));
+// Last resort if the process ends some other way: nothing can be awaited here.
+process.on('exit', () => group.killAll());
+
+try {
+  await finish(await compare());
+} catch (error) {
+  console.error(`The comparison could not run: ${error.message}`);
+  await finish(2);
+}
+
+async function compare() {
+  console.log('Starting the four examples and the distributed chain on loopback ports…');
+  const [examples, chain] = await Promise.all([group.startExamples(), group.startChain()]);
+  for (const service of [...examples, ...chain]) {
+    console.log(
+      `  ${service.name.padEnd(10)} ${service.framework.padEnd(8)} ${service.url.padEnd(24)} metrics ${service.metricsUrl}`,
+    );
+  }
+
+  console.log(
+    `Sending ${TRAFFIC.length} scripted requests to each example, one through the chain…`,
+  );
+  const sent = Object.fromEntries(
+    await Promise.all(
+      examples.map(async (service) => {
+        const answers = [];
+        for (const request of TRAFFIC) answers.push(await send(service.url, request));
+        return [service.name, answers];
+      }),
+    ),
+  );
+  const gateway = chain.find((service) => service.name === 'gateway');
+  const entry = await send(gateway.url, { method: 'GET', path: ENTRY_PATH });
+
+  const arrived = await waitForSpans(sent, entry);
+  // Anything that should not be there (a second span, a span for an ignored request) would have
+  // been queued before the spans waited for; give the last export batch time to land.
+  await sleep(3 * EXPORT_DELAY_MS);
+
+  const runs = {};
+  for (const service of examples) {
+    const traceIds = new Set(sent[service.name].map((request) => request.traceId));
+    const response = await fetch(service.metricsUrl, { signal: AbortSignal.timeout(5000) });
+    runs[service.name] = {
+      sent: sent[service.name],
+      spans: receiver.spans.filter((span) => traceIds.has(span.traceId)),
+      logs: service.logs,
+      metrics: parsePrometheusText(await response.text()),
+    };
+  }
+
+  const comparison = compareFrameworks(TRAFFIC, runs);
+  const tree = buildTraceTree(
+    receiver.spans.filter((span) => span.traceId === entry.traceId),
+    { parentSpanId: entry.parentSpanId, services: CHAIN.map((service) => service.name) },
+  );
+  const frameworkOf = Object.fromEntries(CHAIN.map((service) => [service.name, service.framework]));
+  const distributed = { lines: formatTraceTree(tree.roots, frameworkOf), problems: tree.problems };
+  if (entry.status !== 200) {
+    distributed.problems.unshift(`${ENTRY_PATH} answered ${entry.status || entry.error}`);
+  }
+  if (!arrived)
+    comparison.problems.push(`some spans had not arrived ${SPAN_WAIT_MS} ms after the traffic`);
+  for (const problem of receiver.problems) comparison.problems.push(`OTLP receiver: ${problem}`);
+
+  console.log('');
+  console.log(renderText(comparison, distributed, { color: useColor() }));
+
+  const reportPath = resolve(
+    options.report ?? fileURLToPath(new URL('../reports/compare.html', import.meta.url)),
+  );
+  mkdirSync(dirname(reportPath), { recursive: true });
+  const services = [...examples, ...chain].map(({ name, framework, url }) => ({
+    name,
+    framework,
+    url,
+  }));
+  writeFileSync(
+    reportPath,
+    renderHtml(comparison, distributed, { generatedAt: new Date().toISOString(), services }),
+  );
+  console.log(`\nHTML report: ${reportPath}`);
+  if (options.json) {
+    const jsonPath = resolve(options.json);
+    mkdirSync(dirname(jsonPath), { recursive: true });
+    writeFileSync(jsonPath, `${JSON.stringify({ services, comparison, distributed }, null, 2)}\n`);
+    console.log(`JSON: ${jsonPath}`);
+  }
+
+  const failed = comparison.differences.length > 0 || comparison.problems.length > 0;
+  return failed || distributed.problems.length > 0 ? 1 : 0;
+}
+
+/**
+ * Waits until every recorded request's SERVER span has arrived (a service exports a span's
+ * children before the span itself, which ends last) and the distributed trace is complete.
+ */
+async function waitForSpans(sent, entry) {
+  const serverSpanOf = (traceId) =>
+    receiver.spans.some((span) => span.traceId === traceId && span.kind === 'SERVER');
+  const expected = Object.values(sent)
+    .flatMap((answers) => answers.map((answer, index) => ({ answer, scripted: TRAFFIC[index] })))
+    .filter(({ answer, scripted }) => answer.status !== 0 && !scripted.ignored)
+    .map(({ answer }) => answer.traceId);
+  const chainComplete = () => {
+    const spans = receiver.spans.filter((span) => span.traceId === entry.traceId);
+    if (!spans.some((span) => span.parentSpanId === entry.parentSpanId)) return false;
+    return (
+      buildTraceTree(spans, { parentSpanId: entry.parentSpanId, services: [] }).problems.length ===
+      0
+    );
+  };
+  const deadline = Date.now() + SPAN_WAIT_MS;
+  while (Date.now() < deadline) {
+    if (expected.every(serverSpanOf) && (entry.status === 0 || chainComplete())) return true;
+    await sleep(50);
+  }
+  return false;
+}
+
+function useColor() {
+  return process.stdout.isTTY === true && !process.env.NO_COLOR;
+}

@@ -1,0 +1,129 @@
+// `pnpm compare` end to end, as a process: it starts the eight services, compares them, writes its
+// reports and stops everything — also when interrupted with Ctrl-C (SIGINT).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensurePackagesBuilt } from './support/built.js';
+
+const main = fileURLToPath(new URL('../src/main.js', import.meta.url));
+const directory = mkdtempSync(join(tmpdir(), 'otel-http-compare-'));
+const children: ChildProcess[] = [];
+
+beforeAll(() => ensurePackagesBuilt());
+afterAll(() => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  rmSync(directory, { recursive: true, force: true });
+});
+
+/** Runs the command; `onOutput` sees stdout as it grows. Killed after `timeoutMs`. */
+function runCompare(
+  args: string[],
+  onOutput: (stdout: string, child: ChildProcess) => void = () => {},
+) {
+  const { NO_COLOR: _, ...env } = process.env;
+  const child = spawn(process.execPath, [main, ...args], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk) => {
+    stdout += chunk;
+    onOutput(stdout, child);
+  });
+  child.stderr?.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const killer = setTimeout(() => child.kill('SIGKILL'), 75_000);
+  const done = once(child, 'exit').then(([code, signal]) => {
+    clearTimeout(killer);
+    return { code: code as number | null, signal, stdout, stderr };
+  });
+  return done;
+}
+
+/** Whether something still answers at `url`. */
+async function answers(url: string): Promise<boolean> {
+  try {
+    await fetch(url, { signal: AbortSignal.timeout(2000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('pnpm compare', () => {
+  it('finds the four frameworks identical, prints the table and the trace, writes its reports and stops everything', async () => {
+    const report = join(directory, 'report.html');
+    const json = join(directory, 'comparison.json');
+    const result = await runCompare(['--report', report, '--json', json]);
+    expect(result.stderr).toBe('');
+    expect(result.code, result.stdout).toBe(0);
+
+    const { stdout } = result;
+    expect(stdout).toContain(
+      'No difference between express, fastify, hono, koa; every expectation met.',
+    );
+    expect(stdout).toMatch(/^GET \/error {2}expects 500, route \/error$/m);
+    expect(stdout).toMatch(/^ {2}error\.type +(InventoryUnavailableErr *){4}$/m);
+    expect(stdout).toContain(`HTML report: ${report}`);
+
+    const { services, comparison, distributed } = JSON.parse(readFileSync(json, 'utf8'));
+    expect(comparison.frameworks).toEqual(['express', 'fastify', 'hono', 'koa']);
+    expect(comparison.requests).toHaveLength(11);
+    expect(comparison.differences).toEqual([]);
+    expect(comparison.problems).toEqual([]);
+    const events = comparison.requests.find((r: { label: string }) => r.label === 'GET /events');
+    expect(events.fields.find((f: { name: string }) => f.name === 'span events').values.koa).toBe(
+      'sse.message ×3',
+    );
+
+    // One trace through the four services: 4 SERVER spans, 4 HTTP calls, 4 queries.
+    expect(distributed.problems).toEqual([]);
+    expect(distributed.lines[0]).toMatch(
+      /^GET \/api\/orders\/:id {2}SERVER {2}gateway \(hono\) {2}200/,
+    );
+    const servers = distributed.lines.filter((line: string) => line.includes('  SERVER  '));
+    expect(servers.map((line: string) => line.match(/SERVER {2}(\w+ \(\w+\))/)?.[1])).toEqual([
+      'gateway (hono)',
+      'orders (express)',
+      'pricing (fastify)',
+      'inventory (koa)',
+      'inventory (koa)',
+    ]);
+    for (const line of distributed.lines) expect(stdout).toContain(line);
+
+    const html = readFileSync(report, 'utf8');
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain('No difference between express, fastify, hono, koa');
+    expect(html).not.toMatch(/\s(src|href)=/);
+
+    expect(services).toHaveLength(8);
+    for (const { url } of services) expect(await answers(url), url).toBe(false);
+  });
+
+  it('stops every service it started on Ctrl-C', async () => {
+    const urls: string[] = [];
+    let interrupted = false;
+    const result = await runCompare(
+      ['--report', join(directory, 'interrupted.html')],
+      (stdout, child) => {
+        // Interrupt once all eight are listening: their addresses are printed, the traffic is next.
+        if (interrupted || !stdout.includes('Sending ')) return;
+        interrupted = true;
+        urls.push(...(stdout.match(/http:\/\/127\.0\.0\.1:\d+(?= )/g) ?? []));
+        child.kill('SIGINT');
+      },
+    );
+    expect(interrupted).toBe(true);
+    expect(result.code).toBe(130);
+    expect(result.stderr).toContain('Interrupted: stopping every service it started.');
+    expect(urls).toHaveLength(8);
+    for (const url of urls) expect(await answers(url), url).toBe(false);
+  });
+});
