@@ -241,6 +241,13 @@ class ServerRequestHandle implements RequestHandle {
     }
   }
 
+  discard(): void {
+    if (this.ended) return;
+    this.ended = true;
+    // The span is never ended, so no processor exports it.
+    this.instrumentation.instruments.activeRequests?.add(-1, this.baseAttributes());
+  }
+
   end(outcome: RequestOutcome): void {
     if (this.ended) return;
     this.ended = true;

@@ -78,7 +78,13 @@ export interface RequestHandle {
    * call it from every path that can finish a request.
    */
   end(outcome: RequestOutcome): void;
-  /** Whether {@link end} has run. */
+  /**
+   * Forgets the request, for an adapter that learns only after the start that it must not be
+   * recorded (a route that opted out): no span is exported, no duration recorded, and
+   * `http.server.active_requests` is given back. Does nothing once ended.
+   */
+  discard(): void;
+  /** Whether {@link end} or {@link discard} has run. */
   readonly ended: boolean;
   /**
    * The header to add to the response when {@link OtelHttpOptions.traceResponseHeader} is enabled,

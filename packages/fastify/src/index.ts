@@ -5,6 +5,7 @@ import {
   type RequestHandle,
 } from '@otel-http/core';
 import { startNodeRequest } from '@otel-http/core/node';
+import type { IncomingMessage } from 'node:http';
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
@@ -63,17 +64,33 @@ const plugin: FastifyPluginCallback<OtelHttpOptions> = (fastify, options, done) 
   fastify.decorateRequest(kHandle, null);
   fastify.decorateRequest('otel', { getter: requestTelemetry });
 
+  // Requests start at the server's 'request' event, ahead of Fastify's own listener: Fastify
+  // answers some requests before any hook runs (a URL it cannot decode, a parameter over
+  // `maxParamLength`, the 503 while closing), and those are recorded too. `null` marks a request
+  // the ignore option left out. `inject()` emits no server event: `onRequest` starts those itself.
+  // Only on the root instance (Fastify derives encapsulated instances from their parent by
+  // prototype): registered inside a plugin, it must not record the requests of other plugins.
+  const started = new WeakMap<IncomingMessage, RequestHandle | null>();
+  if (Object.getPrototypeOf(fastify) === Object.prototype) {
+    fastify.server?.prependListener('request', (req, res) => {
+      started.set(req, startNodeRequest(instrumentation, req, res) ?? null);
+    });
+  }
+
   // Fastify has matched the route before `onRequest` runs, so the route is known from the start.
   // The hook is callback-style on purpose: calling `next` inside `context.with` makes every later
   // hook, the handler and the reply run in the server span's context (Fastify carries the async
   // context across body parsing itself).
   fastify.addHook('onRequest', (request, reply, next) => {
     const route = request.routeOptions;
-    const handle =
-      route.config.otel === false
-        ? undefined
-        : startNodeRequest(instrumentation, request.raw, reply.raw);
-    if (handle === undefined) {
+    const early = started.get(request.raw);
+    let handle =
+      early === undefined ? startNodeRequest(instrumentation, request.raw, reply.raw) : early;
+    if (handle && route.config.otel === false) {
+      handle.discard();
+      handle = null;
+    }
+    if (!handle) {
       next();
       return;
     }

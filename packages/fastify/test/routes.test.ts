@@ -129,3 +129,45 @@ describe('registration', () => {
     await app.close();
   });
 });
+
+describe('requests Fastify answers before any hook runs', () => {
+  it('records a URL Fastify cannot decode and a parameter over maxParamLength, without a route', async () => {
+    server = await startApp(
+      telemetry,
+      (app) => {
+        app.get('/users/:id', async () => 'ok');
+      },
+      {},
+      { maxParamLength: 10 },
+    );
+    expect((await fetch(`${server.url}/users/%E0%A4%A`)).status).toBe(400);
+    expect((await fetch(`${server.url}/users/${'x'.repeat(50)}`)).status).toBe(414);
+    const spans = await telemetry.waitForSpans(2);
+    expect(spans.map((span) => [span.name, span.attributes['http.response.status_code']])).toEqual([
+      ['GET', 400],
+      ['GET', 414],
+    ]);
+    for (const span of spans) expect(span.attributes['http.route']).toBeUndefined();
+    expect(await telemetry.counterTotal('http.server.active_requests')).toBe(0);
+  });
+
+  it('leaves them alone when registered inside an encapsulated plugin, which covers only its own routes', async () => {
+    const app = Fastify();
+    app.get('/outside', async () => 'not instrumented');
+    await app.register(async (child) => {
+      await child.register(otel, telemetry.options);
+      child.get('/inside', async () => 'instrumented');
+    });
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      await (await fetch(`${url}/outside`)).text();
+      await (await fetch(`${url}/inside`)).text();
+      const spans = await telemetry.waitForSpans(1);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(telemetry.spans().map((span) => span.name)).toEqual(['GET /inside']);
+      expect(spans).toHaveLength(1);
+    } finally {
+      await app.close();
+    }
+  });
+});
