@@ -72,7 +72,8 @@ process.on('exit', () => group.killAll());
 try {
   await finish(await compare());
 } catch (error) {
-  console.error(`The comparison could not run: ${error.message}`);
+  // After Ctrl-C, services stopping while they start are no news.
+  if (finishing === undefined) console.error(`The comparison could not run: ${error.message}`);
   await finish(2);
 }
 

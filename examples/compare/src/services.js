@@ -28,6 +28,8 @@ export const EXPORT_DELAY_MS = 100;
 export class ServiceGroup {
   /** @type {StartedService[]} */
   started = [];
+  /** Services still starting: stopping waits until they run (and have stopped again). */
+  launching = new Set();
   stopping = false;
 
   /**
@@ -65,8 +67,16 @@ export class ServiceGroup {
   }
 
   /** Starts one service; it joins the group as soon as it runs. */
-  async start(name, framework, script, extraEnv) {
-    if (this.stopping) throw new Error('stopping');
+  start(name, framework, script, extraEnv) {
+    if (this.stopping) return Promise.reject(new Error('stopping'));
+    const starting = this.launch(name, framework, script, extraEnv);
+    this.launching.add(starting);
+    const forget = () => this.launching.delete(starting);
+    starting.then(forget, forget);
+    return starting;
+  }
+
+  async launch(name, framework, script, extraEnv) {
     const logs = [];
     const output = [];
     const running = await launch({
@@ -113,6 +123,7 @@ export class ServiceGroup {
   /** Stops every service started so far (and any still starting, once it runs). */
   async stopAll() {
     this.stopping = true;
+    await Promise.allSettled([...this.launching]);
     await Promise.all(this.started.map((service) => service.stop()));
   }
 

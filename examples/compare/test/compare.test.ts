@@ -1,8 +1,9 @@
 // `pnpm compare` end to end, as a process: it starts the eight services, compares them, writes its
 // reports and stops everything — also when interrupted with Ctrl-C (SIGINT).
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,14 +20,18 @@ afterAll(() => {
   rmSync(directory, { recursive: true, force: true });
 });
 
-/** Runs the command; `onOutput` sees stdout as it grows. Killed after `timeoutMs`. */
+/**
+ * Runs the command; `onOutput` sees stdout as it grows. Killed after 75 s. Every process it starts
+ * inherits `COMPARE_TEST_RUN=<marker>`, so that any left running can be found afterwards.
+ */
 function runCompare(
   args: string[],
+  marker: string,
   onOutput: (stdout: string, child: ChildProcess) => void = () => {},
 ) {
-  const { NO_COLOR: _, ...env } = process.env;
+  const { NO_COLOR: _, ...inherited } = process.env;
   const child = spawn(process.execPath, [main, ...args], {
-    env,
+    env: { ...inherited, COMPARE_TEST_RUN: marker },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -47,6 +52,28 @@ function runCompare(
   return done;
 }
 
+/**
+ * Processes still running with `marker` in their environment (Linux, through /proc; elsewhere
+ * nothing is found and the URL checks remain). Waits up to 2 s for them to go.
+ */
+async function survivors(marker: string): Promise<string[]> {
+  const find = () =>
+    !existsSync('/proc/self/environ')
+      ? []
+      : readdirSync('/proc').filter((pid) => {
+          if (!/^\d+$/.test(pid)) return false;
+          try {
+            return readFileSync(`/proc/${pid}/environ`, 'latin1').includes(
+              `COMPARE_TEST_RUN=${marker}`,
+            );
+          } catch {
+            return false;
+          }
+        });
+  for (let i = 0; i < 20 && find().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  return find();
+}
+
 /** Whether something still answers at `url`. */
 async function answers(url: string): Promise<boolean> {
   try {
@@ -61,7 +88,8 @@ describe('pnpm compare', () => {
   it('finds the four frameworks identical, prints the table and the trace, writes its reports and stops everything', async () => {
     const report = join(directory, 'report.html');
     const json = join(directory, 'comparison.json');
-    const result = await runCompare(['--report', report, '--json', json]);
+    const marker = randomUUID();
+    const result = await runCompare(['--report', report, '--json', json], marker);
     expect(result.stderr).toBe('');
     expect(result.code, result.stdout).toBe(0);
 
@@ -105,13 +133,16 @@ describe('pnpm compare', () => {
 
     expect(services).toHaveLength(8);
     for (const { url } of services) expect(await answers(url), url).toBe(false);
+    expect(await survivors(marker)).toEqual([]);
   });
 
   it('stops every service it started on Ctrl-C', async () => {
     const urls: string[] = [];
+    const marker = randomUUID();
     let interrupted = false;
     const result = await runCompare(
       ['--report', join(directory, 'interrupted.html')],
+      marker,
       (stdout, child) => {
         // Interrupt once all eight are listening: their addresses are printed, the traffic is next.
         if (interrupted || !stdout.includes('Sending ')) return;
@@ -125,5 +156,25 @@ describe('pnpm compare', () => {
     expect(result.stderr).toContain('Interrupted: stopping every service it started.');
     expect(urls).toHaveLength(8);
     for (const url of urls) expect(await answers(url), url).toBe(false);
+    expect(await survivors(marker)).toEqual([]);
+  });
+
+  it('stops the services it is still starting on Ctrl-C', async () => {
+    const marker = randomUUID();
+    let interrupted = false;
+    const result = await runCompare(
+      ['--report', join(directory, 'early.html')],
+      marker,
+      (stdout, child) => {
+        if (interrupted || !stdout.includes('Starting ')) return;
+        interrupted = true;
+        // Some services are up, some are still starting.
+        setTimeout(() => child.kill('SIGINT'), 700);
+      },
+    );
+    expect(interrupted).toBe(true);
+    expect(result.code).toBe(130);
+    expect(result.stdout).not.toContain('Sending ');
+    expect(await survivors(marker)).toEqual([]);
   });
 });
