@@ -32,7 +32,10 @@ function libraryPackages(filter) {
       return { dirName: entry.name, pkgDir, manifest };
     })
     .filter(({ manifest }) => manifest.private !== true)
-    .filter(({ dirName, manifest }) => filter.length === 0 || filter.includes(dirName) || filter.includes(manifest.name))
+    .filter(
+      ({ dirName, manifest }) =>
+        filter.length === 0 || filter.includes(dirName) || filter.includes(manifest.name),
+    )
     .sort((a, b) => a.dirName.localeCompare(b.dirName));
 }
 
@@ -66,8 +69,10 @@ function checkFileList(files) {
   if (!files.some((file) => file.startsWith('dist/'))) {
     errors.push('no dist/ in the tarball: run `pnpm build` first');
   }
-  for (const file of files.filter((f) => TEST_FILE.test(f))) errors.push(`test file packed: ${file}`);
-  if (!files.some((file) => /^README(\.md)?$/i.test(file))) warnings.push('no README.md in the tarball');
+  for (const file of files.filter((f) => TEST_FILE.test(f)))
+    errors.push(`test file packed: ${file}`);
+  if (!files.some((file) => /^README(\.md)?$/i.test(file)))
+    warnings.push('no README.md in the tarball');
   return { errors, warnings };
 }
 
@@ -85,7 +90,16 @@ async function runPublint(tarballPath) {
 function runAttw(tarballPath) {
   const result = spawnSync(
     process.execPath,
-    [attwBin, tarballPath, '--profile', ATTW_PROFILE, '--format', 'table', '--no-emoji', '--no-color'],
+    [
+      attwBin,
+      tarballPath,
+      '--profile',
+      ATTW_PROFILE,
+      '--format',
+      'table',
+      '--no-emoji',
+      '--no-color',
+    ],
     { encoding: 'utf8' },
   );
   return { ok: result.status === 0, output: `${result.stdout}${result.stderr}`.trim() };
@@ -134,7 +148,8 @@ async function main() {
       results.push(result);
       console.log(`\n${result.problems.length === 0 ? 'ok  ' : 'FAIL'} ${result.name}`);
       for (const note of result.notes) console.log(`     ${note}`);
-      for (const problem of result.problems) console.log(`  !  ${problem.replaceAll('\n', '\n     ')}`);
+      for (const problem of result.problems)
+        console.log(`  !  ${problem.replaceAll('\n', '\n     ')}`);
     }
   } finally {
     rmSync(destination, { recursive: true, force: true });

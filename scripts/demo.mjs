@@ -1,10 +1,10 @@
 #!/usr/bin/env node
+import { once } from 'node:events';
 // The short end-to-end demo behind `pnpm demo` (which builds the packages first): an Express app
 // instrumented with the built @otel-http/express, a real OpenTelemetry SDK, a handful of requests,
 // then the spans it recorded and the Prometheus text scraped from the exporter over HTTP.
 // Everything runs on loopback ports chosen by the OS; no configuration is needed.
 import { existsSync } from 'node:fs';
-import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { context, metrics, trace } from '@opentelemetry/api';
@@ -97,7 +97,9 @@ const base = `http://127.0.0.1:${server.address().port}`;
 // --- Traffic ----------------------------------------------------------------------------------
 
 const requests = ['/users/42', '/api/v1/items/7', '/no/such/page', '/api/v1/boom'];
-console.log(`Express app on ${base}, Prometheus exporter on http://127.0.0.1:${metricsPort}/metrics\n`);
+console.log(
+  `Express app on ${base}, Prometheus exporter on http://127.0.0.1:${metricsPort}/metrics\n`,
+);
 for (const path of requests) {
   const response = await fetch(base + path);
   await response.arrayBuffer();
