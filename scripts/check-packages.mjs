@@ -5,6 +5,7 @@
 //   - @arethetypeswrong/cli for the types every resolution mode sees (ESM and CommonJS);
 //   - the file list: a licence and package.json in each, built output present, no tests.
 // Run after `pnpm build`. Usage: node scripts/check-packages.mjs [package-dir-name ...]
+
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-import { once } from 'node:events';
 // The short end-to-end demo behind `pnpm demo` (which builds the packages first): an Express app
 // instrumented with the built @otel-http/express, a real OpenTelemetry SDK, a handful of requests,
 // then the spans it recorded and the Prometheus text scraped from the exporter over HTTP.
 // Everything runs on loopback ports chosen by the OS; no configuration is needed.
+
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
