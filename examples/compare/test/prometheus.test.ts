@@ -2,12 +2,13 @@
 // with the observability stack's own scrape configuration, then answering PromQL over its HTTP API:
 // rate() and histogram_quantile() over the metric names the JS exporter really emits, and every
 // query of the Grafana dashboard.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const binary = findOnPath('prometheus');
@@ -21,7 +22,12 @@ if (binary === undefined) {
 const observability = new URL('../../observability/', import.meta.url);
 const readShipped = (path: string) => readFileSync(new URL(path, observability), 'utf8');
 
-describe.skipIf(binary === undefined)('a real Prometheus scraping the Express example', () => {
+const title =
+  binary === undefined
+    ? 'a real Prometheus scraping the Express example (skipped: no prometheus binary on PATH; Debian: apt-get install prometheus)'
+    : 'a real Prometheus scraping the Express example';
+
+describe.skipIf(binary === undefined)(title, () => {
   const directory = mkdtempSync(join(tmpdir(), 'otel-http-prometheus-'));
   let prometheus: ChildProcess;
   let api: string;
@@ -85,6 +91,15 @@ describe.skipIf(binary === undefined)('a real Prometheus scraping the Express ex
     await example?.close();
     await telemetry?.shutdown();
     rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('is given a configuration promtool accepts', () => {
+    const promtool = findOnPath('promtool');
+    expect(promtool, 'promtool comes with prometheus').toBeDefined();
+    const config = fileURLToPath(new URL('prometheus/prometheus.yml', observability));
+    const check = spawnSync(promtool as string, ['check', 'config', config], { encoding: 'utf8' });
+    expect(check.status, check.stdout + check.stderr).toBe(0);
+    expect(check.stdout).toContain('SUCCESS');
   });
 
   it('answers rate() and histogram_quantile() over http_server_request_duration with numbers', async () => {
