@@ -15,14 +15,16 @@ import { startOtlpReceiver } from './otlp-receiver.js';
 import { parsePrometheusText } from './prometheus-text.js';
 import { renderHtml } from './render-html.js';
 import { renderText } from './render-text.js';
-import { EXPORT_DELAY_MS, ServiceGroup } from './services.js';
+import { EXAMPLES, EXPORT_DELAY_MS, ServiceGroup } from './services.js';
 import { buildTraceTree, formatTraceTree } from './trace-tree.js';
 import { send, TRAFFIC } from './traffic.js';
 
-const USAGE = `Usage: pnpm compare [--report <file.html>] [--json <file.json>]
+const USAGE = `Usage: pnpm compare [--report <file.html>] [--json <file.json>] [--example <name>=<main.js>]
 
-  --report  where to write the HTML report (default: examples/compare/reports/compare.html)
-  --json    also write the comparison as JSON`;
+  --report   where to write the HTML report (default: examples/compare/reports/compare.html)
+  --json     also write the comparison as JSON
+  --example  run another script in place of an example (express, fastify, hono or koa), e.g. a
+             variant of it, to compare it with the others; repeatable`;
 
 /** How long spans may take to arrive after the last request. */
 const SPAN_WAIT_MS = 15_000;
@@ -31,12 +33,24 @@ const { values: options } = parseArgs({
   options: {
     report: { type: 'string' },
     json: { type: 'string' },
+    example: { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (options.help) {
   console.log(USAGE);
   process.exit(0);
+}
+const replaced = {};
+for (const entry of options.example ?? []) {
+  const [name, script] = entry.split(/=(.*)/s);
+  if (!EXAMPLES.includes(name) || !script) {
+    console.error(
+      `--example ${entry}: expected <name>=<script>, name one of ${EXAMPLES.join(', ')}`,
+    );
+    process.exit(2);
+  }
+  replaced[name] = resolve(script);
 }
 
 const missing = ['core', 'node', 'express', 'fastify', 'hono', 'koa']
@@ -79,10 +93,11 @@ try {
 
 async function compare() {
   console.log('Starting the four examples and the distributed chain on loopback ports…');
-  const [examples, chain] = await Promise.all([group.startExamples(), group.startChain()]);
+  const [examples, chain] = await Promise.all([group.startExamples(replaced), group.startChain()]);
   for (const service of [...examples, ...chain]) {
+    const variant = replaced[service.name] ? `  (${replaced[service.name]})` : '';
     console.log(
-      `  ${service.name.padEnd(10)} ${service.framework.padEnd(8)} ${service.url.padEnd(24)} metrics ${service.metricsUrl}`,
+      `  ${service.name.padEnd(10)} ${service.framework.padEnd(8)} ${service.url.padEnd(24)} metrics ${service.metricsUrl}${variant}`,
     );
   }
 

@@ -39,11 +39,20 @@ export class ServiceGroup {
     this.tracesUrl = tracesUrl;
   }
 
-  /** The four examples, started in parallel. */
-  startExamples() {
+  /**
+   * The four examples, started in parallel.
+   *
+   * @param {Record<string, string>} [replaced] - Scripts to run instead, by example name.
+   */
+  startExamples(replaced = {}) {
     return Promise.all(
       EXAMPLES.map((framework) =>
-        this.start(framework, framework, scriptOf(`@otel-http/example-${framework}/main`), {}),
+        this.start(
+          framework,
+          framework,
+          replaced[framework] ?? scriptOf(`@otel-http/example-${framework}/main`),
+          {},
+        ),
       ),
     );
   }

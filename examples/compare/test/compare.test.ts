@@ -3,10 +3,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensurePackagesBuilt } from './support/built.js';
 
@@ -133,6 +133,48 @@ describe('pnpm compare', () => {
 
     expect(services).toHaveLength(8);
     for (const { url } of services) expect(await answers(url), url).toBe(false);
+    expect(await survivors(marker)).toEqual([]);
+  });
+
+  it('flags a framework that records differently, and exits 1', async () => {
+    // The Koa example, told that POST is not a method it knows: its POST spans become
+    // `HTTP /orders` with `http.request.method=_OTHER`, on the span and on the metric.
+    const variant = join(directory, 'koa-variant.mjs');
+    const koaMain = pathToFileURL(fileURLToPath(new URL('../../koa/src/main.js', import.meta.url)));
+    writeFileSync(
+      variant,
+      `process.env.OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS = 'GET,HEAD';\nawait import('${koaMain.href}');\n`,
+    );
+    const json = join(directory, 'variant.json');
+    const report = join(directory, 'variant.html');
+    const marker = randomUUID();
+    const result = await runCompare(
+      ['--example', `koa=${variant}`, '--json', json, '--report', report],
+      marker,
+    );
+    expect(result.code, result.stdout).toBe(1);
+    expect(result.stdout).toMatch(
+      /^≠ span +POST \/orders +POST \/orders +POST \/orders +HTTP \/orders$/m,
+    );
+
+    const { comparison, distributed } = JSON.parse(readFileSync(json, 'utf8'));
+    expect(comparison.differences).toContain(
+      'POST /orders · span: express=POST /orders · fastify=POST /orders · hono=POST /orders · koa=HTTP /orders',
+    );
+    expect(comparison.problems).toContain(
+      'koa: POST /orders: is counted in no http.server.request.duration series',
+    );
+    // Nothing else differs: the GET routes and the chain are as before.
+    const differing = comparison.requests.filter((request: { fields: { differs: boolean }[] }) =>
+      request.fields.some((field) => field.differs),
+    );
+    expect(differing.map((request: { label: string }) => request.label)).toEqual([
+      'POST /orders',
+      'POST /orders invalid',
+      'POST /orders malformed',
+    ]);
+    expect(distributed.problems).toEqual([]);
+    expect(readFileSync(report, 'utf8')).toContain('<tr class="differs"><td>span</td>');
     expect(await survivors(marker)).toEqual([]);
   });
 
