@@ -5,7 +5,7 @@
  */
 
 const LABEL_WIDTH = 15;
-const COLUMN_WIDTH = 25;
+const COLUMN_WIDTH = 28;
 
 /**
  * @param {ReturnType<typeof import('./comparison.js').compareFrameworks>} comparison

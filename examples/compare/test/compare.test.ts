@@ -98,7 +98,7 @@ describe('pnpm compare', () => {
       'No difference between express, fastify, hono, koa; every expectation met.',
     );
     expect(stdout).toMatch(/^GET \/error {2}expects 500, route \/error$/m);
-    expect(stdout).toMatch(/^ {2}error\.type +(InventoryUnavailableErr *){4}$/m);
+    expect(stdout).toMatch(/^ {2}error\.type +(InventoryUnavailableError *){4}$/m);
     expect(stdout).toContain(`HTML report: ${report}`);
 
     const { services, comparison, distributed } = JSON.parse(readFileSync(json, 'utf8'));
