@@ -101,7 +101,8 @@ function nextMessage(child, type, what, timeoutMs = STARTUP_TIMEOUT_MS) {
  * @param {import('node:child_process').ChildProcess} child
  */
 async function stopChild(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
+  // Never started (spawn failed), or already gone.
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   if (child.connected) {
     child.disconnect();

@@ -114,6 +114,35 @@ export async function measureCell(cell, config, load) {
 }
 
 /**
+ * The record of a cell that could not be measured at all (its server did not start, a process
+ * died): rejected, with the error as the reason.
+ *
+ * @param {Cell} cell
+ * @param {unknown} error
+ * @returns {Run}
+ */
+export function failedRun(cell, error) {
+  return {
+    ...cell,
+    rejected: [`not measured: ${error instanceof Error ? error.message : String(error)}`],
+    requests: 0,
+    durationSeconds: 0,
+    requestsPerSecond: Number.NaN,
+    latencyP50Ms: Number.NaN,
+    latencyP99Ms: Number.NaN,
+    errors: 0,
+    non2xx: 0,
+    handled: 0,
+    serverCpuMicros: Number.NaN,
+    cpuPerRequestUs: Number.NaN,
+    serverCpuShare: Number.NaN,
+    foreignCpuShare: Number.NaN,
+    spans: { server: 0, other: 0 },
+    durationPoints: 0,
+  };
+}
+
+/**
  * Runs every round of the matrix.
  *
  * @param {MatrixConfig} config
@@ -132,15 +161,19 @@ export async function runMatrix(config, load, onRun) {
     for (const [position, { framework, mode }] of order.entries()) {
       done++;
       for (let attempt = 1; attempt <= 2; attempt++) {
-        const measured = await measureCell(
-          { framework, mode, round, position, attempt },
-          config,
-          load,
-        );
-        serverNode = measured.serverNode;
-        runs.push(measured.run);
-        onRun?.(measured.run, done, total);
-        if (measured.run.rejected.length === 0) break;
+        const cell = { framework, mode, round, position, attempt };
+        /** @type {Run} */
+        let run;
+        try {
+          const measured = await measureCell(cell, config, load);
+          serverNode = measured.serverNode;
+          run = measured.run;
+        } catch (error) {
+          run = failedRun(cell, error);
+        }
+        runs.push(run);
+        onRun?.(run, done, total);
+        if (run.rejected.length === 0) break;
       }
     }
   }

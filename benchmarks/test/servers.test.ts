@@ -10,7 +10,7 @@ import {
   startLoadGenerator,
   startServer,
 } from '../src/processes.mjs';
-import { measureCell } from '../src/runner.mjs';
+import { measureCell, runMatrix } from '../src/runner.mjs';
 import { rejectionReasons } from '../src/validate.mjs';
 
 const REQUESTS = 25;
@@ -104,5 +104,24 @@ describe('a measured cell', () => {
       2,
     );
     expect(reasons.join('\n')).toMatch(/connection errors/);
+  });
+
+  it('is recorded as rejected, and measured once more, when its server cannot start', async () => {
+    load ??= await startLoadGenerator({ cpu: undefined });
+    const { runs } = await runMatrix(
+      {
+        node: '/nonexistent/node',
+        frameworks: ['koa'],
+        modes: ['bare'],
+        rounds: 1,
+        warmupSeconds: 0,
+        durationSeconds: 0.2,
+        connections: 1,
+        serverCpu: undefined,
+      },
+      load,
+    );
+    expect(runs.map((run) => run.attempt)).toEqual([1, 2]);
+    for (const run of runs) expect(run.rejected.join()).toMatch(/^not measured: /);
   });
 });
