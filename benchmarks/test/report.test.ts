@@ -157,6 +157,21 @@ describe('renderSvg', () => {
     expect(width('express otel-http')).toBeLessThan(width('express metrics'));
   });
 
+  it('cuts an outlier at the edge of the axis but keeps its value in the label', () => {
+    const outlier = runs().map((run) =>
+      run.framework === 'express' && run.mode === 'floor' && run.round === 0
+        ? { ...run, requestsPerSecond: 60_000 }
+        : run,
+    );
+    const chart = renderSvg(buildResult(meta(), outlier, ['express', 'koa'], MODES));
+    const width = (label: string) =>
+      Number(new RegExp(`width="([\\d.]+)"[^>]*><title>${label}`).exec(chart)?.[1]);
+    // The throughput panel is 320 wide: the outlier fills it, the others keep a readable length.
+    expect(width('express floor')).toBeLessThanOrEqual(320);
+    expect(width('express otel-http')).toBeGreaterThan(100);
+    expect(chart).toContain('<title>express floor: 3.46 (0.92–6.00)</title>');
+  });
+
   it('says when the figures are only indicative', () => {
     const busy = renderSvg(
       buildResult(meta({ warnings: ['the machine was busy'] }), runs(), ['express'], MODES),

@@ -70,6 +70,8 @@ export function niceTicks(low, high) {
  * @property {(cell: import('../stats.mjs').CellSummary) => Spread | undefined} pick
  * @property {number} digits
  * @property {{ at: number, label: string, dashed: boolean, anchor: 'start' | 'end' }[]} references
+ * @property {number} [cap] Largest value the axis shows: an outlier of a noisy run must not squash
+ *   every other bar. Longer bars and whiskers are cut at the edge; their label keeps the value.
  */
 
 /**
@@ -87,6 +89,7 @@ export function renderSvg(result) {
       title: 'Throughput relative to bare (higher is better)',
       pick: (cell) => cell.throughputRatio,
       digits: 2,
+      cap: 2,
       references: [
         { at: 1, label: 'bare', dashed: false, anchor: 'start' },
         { at: 0.9, label: 'target 0.90', dashed: true, anchor: 'end' },
@@ -141,13 +144,16 @@ export function renderSvg(result) {
       });
     const references = panel.references.map((r) => r.at);
     const low = Math.min(0, ...values, ...references);
-    const rawHigh = Math.max(...values, ...references);
+    const rawHigh = Math.min(
+      Math.max(...values, ...references),
+      panel.cap ?? Number.POSITIVE_INFINITY,
+    );
     const high = rawHigh + (rawHigh - low) * 0.08 || 1;
     const ticks = niceTicks(low, high);
     const domainLow = Math.min(low, ticks[0] ?? low);
     const domainHigh = Math.max(high, ticks[ticks.length - 1] ?? high);
     const scale = (/** @type {number} */ v) =>
-      x + ((v - domainLow) / (domainHigh - domainLow)) * width;
+      x + ((Math.min(v, domainHigh) - domainLow) / (domainHigh - domainLow)) * width;
 
     out.push(
       `<text x="${x}" y="${plotTop - 12}" font-weight="600">${escapeXml(panel.title)}</text>`,
