@@ -16,6 +16,7 @@ export type {
 export { endOnFetchResponse, type FetchConnectionInfo, requestInfoFromFetch } from './fetch.js';
 export { activeSpan, type TraceFields, traceFields, type WithSpanOptions, withSpan } from './helpers.js';
 export { errorType } from './errors.js';
+export { recordRequestError } from './request-context.js';
 export { parseForwarded, parseHost, splitTarget } from './http.js';
 export { redactQuery } from './redact.js';
 export { normalizeMethod } from './request-attributes.js';

@@ -25,6 +25,7 @@ import {
   resolveEndpoints,
   startAttributes,
 } from './request-attributes.js';
+import { REQUEST_HANDLE_KEY } from './request-context.js';
 import { traceResponseHeader } from './response-header.js';
 import {
   ATTR_ERROR_TYPE,
@@ -189,7 +190,7 @@ class ServerRequestHandle implements RequestHandle {
     if (rpc?.type === 'http' && rpc.span !== undefined) {
       this.rpc = rpc;
       this.span = rpc.span;
-      this.context = active;
+      this.context = active.setValue(REQUEST_HANDLE_KEY, this);
     } else {
       const { parent, link } = instrumentation.parentOf(info, active);
       if (config.tracing) {
@@ -204,10 +205,10 @@ class ServerRequestHandle implements RequestHandle {
           },
           parent,
         );
-        this.context = trace.setSpan(parent, this.span);
+        this.context = trace.setSpan(parent, this.span).setValue(REQUEST_HANDLE_KEY, this);
       } else {
         // Metrics only: no span, but the caller's context still flows to outgoing calls.
-        this.context = parent;
+        this.context = parent.setValue(REQUEST_HANDLE_KEY, this);
         this.span = trace.getSpan(parent) ?? trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
       }
     }

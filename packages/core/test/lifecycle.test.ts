@@ -2,7 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { diag, DiagLogLevel, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { AlwaysOffSampler, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { activeSpan, DURATION_BUCKETS_SECONDS } from '../src/index.js';
+import { activeSpan, DURATION_BUCKETS_SECONDS, recordRequestError } from '../src/index.js';
 import { createTelemetry, registerGlobals, startServer } from './harness.js';
 
 let restoreGlobals: () => void;
@@ -82,6 +82,22 @@ describe('server span', () => {
     expect(exceptionEvents.length).toBe(expected.type === 'TypeError' ? 1 : 0);
     const [point] = await t.histogramPoints('http.server.request.duration');
     expect(point?.attributes['error.type']).toBe(expected.type);
+  });
+
+  it('lets code that handles an error itself report it to the request, from the active context', async () => {
+    class InventoryError extends Error {}
+    const t = createTelemetry();
+    const server = await serve(t, async (_req, res) => {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      // an error middleware that answers instead of rethrowing
+      expect(recordRequestError(new InventoryError('out of stock'))).toBe(true);
+      res.writeHead(500).end();
+    });
+    await fetch(server.url);
+    const [span] = await t.waitForSpans(1);
+    expect(span?.attributes['error.type']).toBe('InventoryError');
+    expect(span?.events.map((event) => event.name)).toEqual(['exception']);
+    expect(recordRequestError(new Error('outside'))).toBe(false);
   });
 
   it('names unknown methods HTTP with _OTHER and keeps the original', async () => {

@@ -10,6 +10,7 @@ import { isTracked, reportRouteErrors, trackRequest } from './errors.js';
 import { captureRoute } from './route.js';
 
 export type { OtelHttpOptions } from '@otel-http/core';
+export { activeSpan, recordRequestError, traceFields, withSpan } from '@otel-http/core';
 
 /**
  * OpenTelemetry tracing and RED metrics for Express 5 (and 4.21): one SERVER span per request

@@ -14,6 +14,7 @@ import { nodeBindings } from './node-bindings.js';
 import { handlerRoute } from './route.js';
 
 export type { FetchConnectionInfo, OtelHttpOptions } from '@otel-http/core';
+export { activeSpan, recordRequestError, traceFields, withSpan } from '@otel-http/core';
 
 /** The options shared by every otel-http adapter, plus two that receive Hono's context. */
 export interface OtelHonoOptions<E extends Env = Env> extends OtelHttpOptions {

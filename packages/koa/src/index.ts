@@ -5,6 +5,7 @@ import { startNodeRequest } from '@otel-http/core/node';
 import { type RouterReport, routeFromRouter } from './route.js';
 
 export type { OtelHttpOptions } from '@otel-http/core';
+export { activeSpan, recordRequestError, traceFields, withSpan } from '@otel-http/core';
 
 /** The parts of a Koa context the middleware uses. Every Koa 3 context has them. */
 export interface OtelKoaContext extends RouterReport {

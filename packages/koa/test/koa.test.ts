@@ -8,7 +8,7 @@ import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { OtelHttpOptions } from '@otel-http/core';
 import Koa from 'koa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { otel } from '../src/index.js';
+import { otel, recordRequestError } from '../src/index.js';
 import { listen, type RunningApp } from './server.js';
 import { createTelemetry } from './telemetry.js';
 
@@ -201,6 +201,33 @@ describe("Koa's error handling", () => {
     expect(span?.attributes['http.route']).toBe('/brew/:drink');
     expect(span?.attributes['http.response.status_code']).toBe(418);
     expect(span?.status.code).toBe(SpanStatusCode.UNSET);
+  });
+});
+
+describe('an error middleware that answers a 500 itself', () => {
+  it('reports the error it handled with recordRequestError', async () => {
+    const url = await start((app) => {
+      app.use(async (ctx, next) => {
+        try {
+          await next();
+        } catch (error) {
+          recordRequestError(error);
+          ctx.status = 500;
+          ctx.body = { error: 'internal' };
+        }
+      });
+      const router = new Router();
+      router.get('/stock/:sku', () => {
+        throw new BoomError('out of stock');
+      });
+      app.use(router.routes());
+    });
+    const response = await fetch(`${url}/stock/p1`);
+    expect(response.status).toBe(500);
+    const [span] = await telemetry.spans();
+    expect(span?.attributes['error.type']).toBe('BoomError');
+    expect(span?.status.code).toBe(SpanStatusCode.ERROR);
+    expect(span?.events.map((event) => event.name)).toEqual(['exception']);
   });
 });
 
