@@ -31,7 +31,9 @@ export function send(url: string, options: SendOptions = {}): Promise<Reply> {
     });
     // Without it, delayed ACKs make every keep-alive request wait for the peer's timer.
     req.once('socket', (socket) => socket.setNoDelay(true));
-    req.once('timeout', () => req.destroy(new Error(`timed out: ${options.method ?? 'GET'} ${url}`)));
+    req.once('timeout', () =>
+      req.destroy(new Error(`timed out: ${options.method ?? 'GET'} ${url}`)),
+    );
     req.once('error', reject);
     req.once('response', (res) => {
       const chunks: Buffer[] = [];
@@ -61,7 +63,11 @@ export interface RawReply {
  * Writes `bytes` on a fresh connection and reads until the server closes it (send
  * `connection: close`) or `timeoutMs` passes.
  */
-export function rawExchange(port: number, bytes: string | Buffer, timeoutMs = 5_000): Promise<RawReply> {
+export function rawExchange(
+  port: number,
+  bytes: string | Buffer,
+  timeoutMs = 5_000,
+): Promise<RawReply> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];
@@ -177,7 +183,10 @@ export async function pool<T>(
 }
 
 /** Waits until `predicate` holds or `timeoutMs` passes; returns whether it held. */
-export async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<boolean> {
+export async function waitFor(
+  predicate: () => boolean | Promise<boolean>,
+  timeoutMs = 5_000,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await predicate()) return true;

@@ -94,4 +94,5 @@ export function activeResources(): Record<string, number> {
   return counts;
 }
 
-export const totalOf = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
+export const totalOf = (counts: Record<string, number>) =>
+  Object.values(counts).reduce((a, b) => a + b, 0);

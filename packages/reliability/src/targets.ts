@@ -5,7 +5,8 @@
  *
  * - `GET /users/:id` → 200 JSON `{ id, ...probe() }`
  * - `GET /stream` → 200 `text/plain`, {@link STREAM}.chunks chunks {@link STREAM}.intervalMs apart
- * - `GET /slow` → 200 JSON after {@link SLOW}.delayMs
+ *   (`?chunks=` asks for another number, at most 500)
+ * - `GET /slow` → 200 JSON after {@link SLOW}.delayMs (`?ms=` asks for another delay, at most 5 s)
  * - `POST /upload` → reads the whole request body, 200 JSON `{ bytes }`
  * - anything else → the framework's own 404
  */
@@ -62,8 +63,16 @@ export type TargetName = 'node' | 'express' | 'fastify' | 'hono' | 'koa';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-async function* streamChunks(): AsyncGenerator<string> {
-  for (let i = 0; i < STREAM.chunks; i++) {
+/** A whole number from a query parameter, within `[0, max]`, else `fallback`. */
+function boundedInt(value: unknown, fallback: number, max: number): number {
+  const number = typeof value === 'string' && /^\d{1,6}$/.test(value) ? Number(value) : Number.NaN;
+  return Number.isInteger(number) && number <= max ? number : fallback;
+}
+const chunksOf = (value: unknown) => boundedInt(value, STREAM.chunks, 500);
+const delayOf = (value: unknown) => boundedInt(value, SLOW.delayMs, 5_000);
+
+async function* streamChunks(count: number): AsyncGenerator<string> {
+  for (let i = 0; i < count; i++) {
     await sleep(STREAM.intervalMs);
     yield STREAM.chunk(i);
   }
@@ -97,13 +106,15 @@ const nodeServer = (settings: ServerSettings, listener: RequestListener) =>
 const node: Target = {
   name: 'node',
   start(options, settings = {}) {
-    const instrumentation = settings.instrument === false ? undefined : createServerInstrumentation(options);
+    const instrumentation =
+      settings.instrument === false ? undefined : createServerInstrumentation(options);
     const json = (res: import('node:http').ServerResponse, body: unknown) => {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     };
     const server = nodeServer(settings, (req, res) => {
       const handle = instrumentation && startNodeRequest(instrumentation, req, res);
-      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      const [path = '/', search = ''] = (req.url ?? '/').split('?');
+      const query = new URLSearchParams(search);
       const route = async () => {
         const user = /^\/users\/([^/]+)$/.exec(path);
         if (req.method === 'GET' && user) {
@@ -113,7 +124,7 @@ const node: Target = {
         if (req.method === 'GET' && path === '/stream') {
           handle?.setRoute('/stream');
           res.writeHead(200, { 'content-type': 'text/plain' });
-          for await (const chunk of streamChunks()) {
+          for await (const chunk of streamChunks(chunksOf(query.get('chunks') ?? undefined))) {
             if (res.destroyed) return;
             res.write(chunk);
           }
@@ -121,7 +132,7 @@ const node: Target = {
         }
         if (req.method === 'GET' && path === '/slow') {
           handle?.setRoute('/slow');
-          await sleep(SLOW.delayMs);
+          await sleep(delayOf(query.get('ms') ?? undefined));
           return json(res, { slow: true });
         }
         if (req.method === 'POST' && path === '/upload') {
@@ -152,17 +163,17 @@ const expressTarget: Target = {
     app.get('/users/:id', (req, res) => {
       res.json({ id: req.params.id, ...probe() });
     });
-    app.get('/stream', async (_req, res) => {
+    app.get('/stream', async (req, res) => {
       res.setHeader('content-type', 'text/plain');
       res.flushHeaders();
-      for await (const chunk of streamChunks()) {
+      for await (const chunk of streamChunks(chunksOf(req.query.chunks))) {
         if (res.destroyed) return;
         res.write(chunk);
       }
       res.end();
     });
-    app.get('/slow', async (_req, res) => {
-      await sleep(SLOW.delayMs);
+    app.get('/slow', async (req, res) => {
+      await sleep(delayOf(req.query.ms));
       res.json({ slow: true });
     });
     app.post('/upload', async (req, res) => {
@@ -188,12 +199,12 @@ const fastifyTarget: Target = {
       id: request.params.id,
       ...probe(),
     }));
-    app.get('/stream', async (_request, reply) => {
+    app.get<{ Querystring: { chunks?: string } }>('/stream', async (request, reply) => {
       reply.type('text/plain');
-      return reply.send(Readable.from(streamChunks()));
+      return reply.send(Readable.from(streamChunks(chunksOf(request.query.chunks))));
     });
-    app.get('/slow', async () => {
-      await sleep(SLOW.delayMs);
+    app.get<{ Querystring: { ms?: string } }>('/slow', async (request) => {
+      await sleep(delayOf(request.query.ms));
       return { slow: true };
     });
     app.addContentTypeParser('application/octet-stream', (_request, payload, done) => {
@@ -225,7 +236,9 @@ const honoTarget: Target = {
         fetch: app.fetch,
         port: 0,
         hostname: '127.0.0.1',
-        ...(settings.maxHeaderSize ? { serverOptions: { maxHeaderSize: settings.maxHeaderSize } } : {}),
+        ...(settings.maxHeaderSize
+          ? { serverOptions: { maxHeaderSize: settings.maxHeaderSize } }
+          : {}),
       }) as Server;
       server.once('error', reject);
       server.once('listening', () => {
@@ -254,15 +267,16 @@ export function honoApp(options: OtelHttpOptions, instrument = true): Hono {
   app.get('/users/:id', (c) => c.json({ id: c.req.param('id'), ...probe() }));
   app.get('/stream', (c) => {
     c.header('content-type', 'text/plain');
+    const count = chunksOf(c.req.query('chunks'));
     return honoStream(c, async (stream) => {
-      for (let i = 0; i < STREAM.chunks && !stream.aborted; i++) {
+      for (let i = 0; i < count && !stream.aborted; i++) {
         await stream.sleep(STREAM.intervalMs);
         await stream.write(STREAM.chunk(i));
       }
     });
   });
   app.get('/slow', async (c) => {
-    await sleep(SLOW.delayMs);
+    await sleep(delayOf(c.req.query('ms')));
     return c.json({ slow: true });
   });
   app.post('/upload', async (c) => c.json({ bytes: (await c.req.arrayBuffer()).byteLength }));
@@ -283,10 +297,10 @@ const koaTarget: Target = {
     });
     router.get('/stream', (ctx) => {
       ctx.type = 'text/plain';
-      ctx.body = Readable.from(streamChunks());
+      ctx.body = Readable.from(streamChunks(chunksOf(ctx.query.chunks)));
     });
     router.get('/slow', async (ctx) => {
-      await sleep(SLOW.delayMs);
+      await sleep(delayOf(ctx.query.ms));
       ctx.body = { slow: true };
     });
     router.post('/upload', async (ctx) => {
@@ -298,13 +312,20 @@ const koaTarget: Target = {
 };
 
 /** Core alone, then the four adapters. */
-export const TARGETS: readonly Target[] = [node, expressTarget, fastifyTarget, honoTarget, koaTarget];
+export const TARGETS: readonly Target[] = [
+  node,
+  expressTarget,
+  fastifyTarget,
+  honoTarget,
+  koaTarget,
+];
 
 /** The four framework adapters. */
 export const ADAPTERS: readonly Target[] = TARGETS.filter((target) => target.name !== 'node');
 
 export function targetNamed(name: string): Target {
   const found = TARGETS.find((target) => target.name === name);
-  if (!found) throw new Error(`unknown target ${name}; one of ${TARGETS.map((t) => t.name).join(', ')}`);
+  if (!found)
+    throw new Error(`unknown target ${name}; one of ${TARGETS.map((t) => t.name).join(', ')}`);
   return found;
 }

@@ -1,9 +1,9 @@
 import {
+  type MeterProvider as ApiMeterProvider,
   context,
   type DiagLogger,
   DiagLogLevel,
   diag,
-  type MeterProvider as ApiMeterProvider,
   propagation,
 } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -115,7 +115,8 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
       const points: DataPoint<unknown>[] = [];
       for (const scope of (await collect()).scopeMetrics) {
         for (const metric of scope.metrics) {
-          if (metric.descriptor.name === name) points.push(...(metric.dataPoints as DataPoint<unknown>[]));
+          if (metric.descriptor.name === name)
+            points.push(...(metric.dataPoints as DataPoint<unknown>[]));
         }
       }
       return points;

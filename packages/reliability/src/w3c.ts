@@ -35,10 +35,12 @@ export function traceStateViolations(serialized: string | undefined): string[] {
   const problems: string[] = [];
   const members = serialized.split(',');
   if (members.length > TRACESTATE_MAX_MEMBERS) problems.push(`${members.length} members (> 32)`);
-  if (serialized.length > TRACESTATE_MAX_LENGTH) problems.push(`${serialized.length} characters (> 512)`);
+  if (serialized.length > TRACESTATE_MAX_LENGTH)
+    problems.push(`${serialized.length} characters (> 512)`);
   const keys = new Set<string>();
   for (const member of members) {
-    if (!isValidTraceStateMember(member)) problems.push(`invalid member ${JSON.stringify(member.slice(0, 80))}`);
+    if (!isValidTraceStateMember(member))
+      problems.push(`invalid member ${JSON.stringify(member.slice(0, 80))}`);
     const key = member.slice(0, member.indexOf('='));
     if (keys.has(key)) problems.push(`duplicate key ${key}`);
     keys.add(key);
@@ -55,7 +57,8 @@ export function baggageViolations(baggage: Record<string, string>): string[] {
   let total = 0;
   for (const [key, value] of entries) {
     const length = key.length + 1 + value.length;
-    if (length > BAGGAGE_MAX_ENTRY_LENGTH) problems.push(`entry ${key.slice(0, 40)} has ${length} characters`);
+    if (length > BAGGAGE_MAX_ENTRY_LENGTH)
+      problems.push(`entry ${key.slice(0, 40)} has ${length} characters`);
     total += length;
   }
   total += Math.max(0, entries.length - 1);
@@ -70,7 +73,14 @@ export function parseTraceparent(
   // Receivers see the value with surrounding optional whitespace removed by the HTTP layer.
   const match = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/.exec(value);
   if (!match) return undefined;
-  const [, version, traceId, parentId, flags, rest] = match as unknown as [string, string, string, string, string, string | undefined];
+  const [, version, traceId, parentId, flags, rest] = match as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string | undefined,
+  ];
   if (version === 'ff') return undefined;
   if (version === '00' && rest !== undefined) return undefined;
   if (/^0+$/.test(traceId) || /^0+$/.test(parentId)) return undefined;

@@ -37,23 +37,30 @@ const rejecting = async () => {
 describe('a hook that returns a rejected promise', () => {
   // Hooks are not awaited (the request never waits for telemetry), but a rejection is reported
   // to the diagnostic logger by core's `callSafely` rather than left unhandled.
-  it.each(TARGETS.map((t) => [t.name, t] as const))('%s: is contained and reported', async (_name, target) => {
-    const telemetry = createTelemetry();
-    const diagnostics = recordDiagnostics();
-    const server = await target.start({ ...telemetry.options, requestHook: rejecting, responseHook: rejecting });
-    try {
-      for (let i = 0; i < 3; i++) {
-        const reply = await send(`${server.url}/users/${i}`);
-        expect(reply.status).toBe(200);
+  it.each(TARGETS.map((t) => [t.name, t] as const))(
+    '%s: is contained and reported',
+    async (_name, target) => {
+      const telemetry = createTelemetry();
+      const diagnostics = recordDiagnostics();
+      const server = await target.start({
+        ...telemetry.options,
+        requestHook: rejecting,
+        responseHook: rejecting,
+      });
+      try {
+        for (let i = 0; i < 3; i++) {
+          const reply = await send(`${server.url}/users/${i}`);
+          expect(reply.status).toBe(200);
+        }
+        await telemetry.waitForSpans(3);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(unhandled).toEqual([]);
+        expect(diagnostics.logger.find('async hook failed').length).toBeGreaterThanOrEqual(6);
+      } finally {
+        diagnostics.restore();
+        await server.close();
+        await telemetry.shutdown();
       }
-      await telemetry.waitForSpans(3);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      expect(unhandled).toEqual([]);
-      expect(diagnostics.logger.find('async hook failed').length).toBeGreaterThanOrEqual(6);
-    } finally {
-      diagnostics.restore();
-      await server.close();
-      await telemetry.shutdown();
-    }
-  });
+    },
+  );
 });

@@ -18,5 +18,4 @@ describe('client aborts: 1,000 requests abandoned at random points', () => {
       expect(result.serverAlive).toBe(true);
     },
   );
-
 });

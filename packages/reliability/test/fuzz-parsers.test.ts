@@ -33,7 +33,9 @@ describe('parseHost', () => {
         if (parsed === undefined) return;
         expect(parsed.address).toMatch(HOST_TEXT);
         if (parsed.port !== undefined) {
-          expect(Number.isInteger(parsed.port) && parsed.port >= 0 && parsed.port <= 65535).toBe(true);
+          expect(Number.isInteger(parsed.port) && parsed.port >= 0 && parsed.port <= 65535).toBe(
+            true,
+          );
         }
       }),
       params,
@@ -43,11 +45,15 @@ describe('parseHost', () => {
   it('reads back what it is given for well-formed hosts', () => {
     const name = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?(\.[a-z0-9]{1,10}){0,3}$/);
     fc.assert(
-      fc.property(name, fc.option(fc.integer({ min: 0, max: 65535 }), { nil: undefined }), (address, port) => {
-        expect(parseHost(port === undefined ? address : `${address}:${port}`)).toEqual(
-          port === undefined ? { address } : { address, port },
-        );
-      }),
+      fc.property(
+        name,
+        fc.option(fc.integer({ min: 0, max: 65535 }), { nil: undefined }),
+        (address, port) => {
+          expect(parseHost(port === undefined ? address : `${address}:${port}`)).toEqual(
+            port === undefined ? { address } : { address, port },
+          );
+        },
+      ),
       params,
     );
   });
@@ -73,7 +79,12 @@ describe('parseForwarded', () => {
 
 describe('splitTarget', () => {
   const target = fc.oneof(
-    fc.tuple(fc.constantFrom('/', '', 'http://h', 'https://user:pw@h:1', '*', '//'), fc.oneof(query, anyText)).map(([a, b]) => a + b),
+    fc
+      .tuple(
+        fc.constantFrom('/', '', 'http://h', 'https://user:pw@h:1', '*', '//'),
+        fc.oneof(query, anyText),
+      )
+      .map(([a, b]) => a + b),
     anyText,
   );
 
@@ -93,7 +104,10 @@ describe('splitTarget', () => {
   });
 
   it('splits an origin-form target losslessly', () => {
-    const origin = fc.tuple(fc.stringMatching(/^\/[^?#]{0,40}$/), fc.option(fc.stringMatching(/^[^#]{0,40}$/), { nil: undefined }));
+    const origin = fc.tuple(
+      fc.stringMatching(/^\/[^?#]{0,40}$/),
+      fc.option(fc.stringMatching(/^[^#]{0,40}$/), { nil: undefined }),
+    );
     fc.assert(
       fc.property(origin, ([path, q]) => {
         expect(splitTarget(q === undefined ? path : `${path}?${q}`)).toEqual({ path, query: q });
@@ -114,7 +128,20 @@ describe('redactQuery', () => {
   };
   const secret = fc.stringMatching(/^[A-Za-z0-9]{12,24}$/);
   const pair = fc.oneof(
-    fc.tuple(fc.constantFrom(...DEFAULT_REDACTED_QUERY_PARAMS, '%73ig', 'Si%67nature', 'sig+', 'SIG', 'sig2', ''), secret).map(([k, v]) => `${k}=${v}`),
+    fc
+      .tuple(
+        fc.constantFrom(
+          ...DEFAULT_REDACTED_QUERY_PARAMS,
+          '%73ig',
+          'Si%67nature',
+          'sig+',
+          'SIG',
+          'sig2',
+          '',
+        ),
+        secret,
+      )
+      .map(([k, v]) => `${k}=${v}`),
     fc.string({ unit: fc.constantFrom(...'ab=%+;,1'.split('')), maxLength: 10 }),
   );
   const queryOfPairs = fc.array(pair, { maxLength: 12 }).map((pairs) => pairs.join('&'));
@@ -138,9 +165,14 @@ describe('redactQuery', () => {
 
   it('leaves no secret of a listed key in the output', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...DEFAULT_REDACTED_QUERY_PARAMS), secret, queryOfPairs, (key, value, rest) => {
-        expect(redactQuery(`${rest}&${key}=${value}&${rest}`, keys)).not.toContain(value);
-      }),
+      fc.property(
+        fc.constantFrom(...DEFAULT_REDACTED_QUERY_PARAMS),
+        secret,
+        queryOfPairs,
+        (key, value, rest) => {
+          expect(redactQuery(`${rest}&${key}=${value}&${rest}`, keys)).not.toContain(value);
+        },
+      ),
       params,
     );
   });
@@ -172,7 +204,13 @@ describe('errorType', () => {
     },
     () => Object.create(null),
     () => Object.defineProperty(new Error('x'), 'name', { get: trap }),
-    () => ({ constructor: { get name() { return trap(); } } }),
+    () => ({
+      constructor: {
+        get name() {
+          return trap();
+        },
+      },
+    }),
     () => ({ constructor: { name: 'x'.repeat(1_000_000) } }),
     () => ({ constructor: { name: 42 } }),
     () => ({ name: 'NotAnError' }),
@@ -191,24 +229,33 @@ describe('errorType', () => {
   };
 
   it('never throws and always gives a short, non-empty name', () => {
-    fc.assert(fc.property(fc.anything({ withBigInt: true, withMap: true, withSet: true }), expectShortName), params);
+    fc.assert(
+      fc.property(fc.anything({ withBigInt: true, withMap: true, withSet: true }), expectShortName),
+      params,
+    );
   });
 
-  it.each(makers.map((make, i) => [i, make] as const))('contains hostile thrown value #%i', (_i, make) => {
-    expectShortName(make());
-  });
+  it.each(makers.map((make, i) => [i, make] as const))(
+    'contains hostile thrown value #%i',
+    (_i, make) => {
+      expectShortName(make());
+    },
+  );
 });
 
 describe('normalizeMethod', () => {
   it('never throws; the method is a known one or _OTHER, the original bounded', () => {
     const known = new Set(DEFAULT_KNOWN_METHODS);
     fc.assert(
-      fc.property(fc.oneof(anyText, fc.constantFrom(...DEFAULT_KNOWN_METHODS, 'get', 'PROPFIND', 'M-SEARCH')), (method) => {
-        const { method: normalized, original } = normalizeMethod(method, known);
-        expect(known.has(normalized) || normalized === '_OTHER').toBe(true);
-        if (normalized === '_OTHER') expect(original?.length ?? 0).toBeLessThanOrEqual(64);
-        else expect(original).toBeUndefined();
-      }),
+      fc.property(
+        fc.oneof(anyText, fc.constantFrom(...DEFAULT_KNOWN_METHODS, 'get', 'PROPFIND', 'M-SEARCH')),
+        (method) => {
+          const { method: normalized, original } = normalizeMethod(method, known);
+          expect(known.has(normalized) || normalized === '_OTHER').toBe(true);
+          if (normalized === '_OTHER') expect(original?.length ?? 0).toBeLessThanOrEqual(64);
+          else expect(original).toBeUndefined();
+        },
+      ),
       params,
     );
   });

@@ -19,11 +19,14 @@ describe('the traceparent / tracestate / baggage corpus', () => {
     },
   );
 
-  it.each(['core', 'hono'] as const)('through the Fetch API (%s): every rule kept', async (kind) => {
-    const result = await runCorpusOverFetch(kind, HEADER_CORPUS);
-    expect(failures(result)).toEqual([]);
-    const sendable = HEADER_CORPUS.filter((c) => c.rejectedByNode === undefined).length;
-    expect(result.results.length + result.refusedBeforeApp).toBe(sendable);
-    expect(result.results.length).toBeGreaterThanOrEqual(100);
-  });
+  it.each(['core', 'hono'] as const)(
+    'through the Fetch API (%s): every rule kept',
+    async (kind) => {
+      const result = await runCorpusOverFetch(kind, HEADER_CORPUS);
+      expect(failures(result)).toEqual([]);
+      const sendable = HEADER_CORPUS.filter((c) => c.rejectedByNode === undefined).length;
+      expect(result.results.length + result.refusedBeforeApp).toBe(sendable);
+      expect(result.results.length).toBeGreaterThanOrEqual(100);
+    },
+  );
 });

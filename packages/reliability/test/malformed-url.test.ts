@@ -22,24 +22,31 @@ function suite(target: Target) {
 
   return async () => {
     for (const path of MALFORMED) {
-      const [reply, expected] = await Promise.all([send(server.url + path), send(control.url + path)]);
+      const [reply, expected] = await Promise.all([
+        send(server.url + path),
+        send(control.url + path),
+      ]);
       expect(reply.status, path).toBe(expected.status);
     }
     const spans = await telemetry.waitForSpans(MALFORMED.length, 2_000);
     expect(spans.map((span) => span.attributes['url.path']).sort()).toEqual([...MALFORMED].sort());
     // A framework may still route `/users/%E0%A4%A` (and hand the handler the raw id): the route
     // is then the template, never the raw path.
-    for (const span of spans) expect([undefined, '/users/:id']).toContain(span.attributes['http.route']);
+    for (const span of spans)
+      expect([undefined, '/users/:id']).toContain(span.attributes['http.route']);
     const points = await telemetry.points(METRIC.duration);
-    const counted = points.reduce((sum, point) => sum + (point.value as { count: number }).count, 0);
+    const counted = points.reduce(
+      (sum, point) => sum + (point.value as { count: number }).count,
+      0,
+    );
     expect(counted).toBe(MALFORMED.length);
   };
 }
 
 describe('a request with a malformed percent-encoded path is still one span and one measurement', () => {
-  for (const target of TARGETS) {
-    describe(target.name, () => {
-      it('records the request', suite(target));
-    });
-  }
+  // Fastify answers such paths itself (400, FST_ERR_BAD_URL) before any hook runs; the plugin
+  // records them anyway (this test found the gap).
+  describe.each(TARGETS.map((t) => [t.name, t] as const))('%s', (_name, target) => {
+    it('records the request', suite(target));
+  });
 });

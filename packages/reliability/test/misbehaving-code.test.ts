@@ -3,7 +3,9 @@ import { MISBEHAVIOURS, OVERRIDE_LIMIT, runMisbehaviour } from '../src/scenarios
 import { TARGETS } from '../src/targets.js';
 
 describe('misbehaving user code is contained', () => {
-  const cases = TARGETS.flatMap((target) => MISBEHAVIOURS.map((m) => [target.name, m.name, target, m] as const));
+  const cases = TARGETS.flatMap((target) =>
+    MISBEHAVIOURS.map((m) => [target.name, m.name, target, m] as const),
+  );
 
   it.each(cases)('%s, %s', async (_t, _m, target, misbehaviour) => {
     const result = await runMisbehaviour(target, misbehaviour);

@@ -4,18 +4,23 @@ import { TARGETS } from '../src/targets.js';
 
 describe('secrets never reach the exported telemetry', () => {
   const cases = TARGETS.flatMap((target) =>
-    SECRET_CONFIGURATIONS.map((configuration) => [target.name, configuration.name, target, configuration] as const),
+    SECRET_CONFIGURATIONS.map(
+      (configuration) => [target.name, configuration.name, target, configuration] as const,
+    ),
   );
 
-  it.each(cases)('%s, %s: no credential value in spans, metrics or diagnostics', async (_t, _c, target, configuration) => {
-    const result = await runSecrets(target, configuration);
-    expect(result.spans).toBe(result.requests);
-    expect(result.secrets).toBeGreaterThanOrEqual(15);
-    expect(result.leaks).toEqual([]);
-    // The requests were recorded, with their credentials replaced rather than dropped unseen.
-    expect(result.redactedQuery).toBe(true);
-    expect(result.redactedHeaders).toBe(true);
-  });
+  it.each(cases)(
+    '%s, %s: no credential value in spans, metrics or diagnostics',
+    async (_t, _c, target, configuration) => {
+      const result = await runSecrets(target, configuration);
+      expect(result.spans).toBe(result.requests);
+      expect(result.secrets).toBeGreaterThanOrEqual(15);
+      expect(result.leaks).toEqual([]);
+      // The requests were recorded, with their credentials replaced rather than dropped unseen.
+      expect(result.redactedQuery).toBe(true);
+      expect(result.redactedHeaders).toBe(true);
+    },
+  );
 });
 
 describe('the leak detector itself', () => {
@@ -28,6 +33,8 @@ describe('the leak detector itself', () => {
     expect(result.leaks).toContain('query-X-Amz-Signature in OTLP protobuf spans');
     expect(result.leaks).toContain('query-sig in OTLP JSON spans');
     // Headers are not captured by default, and a metric never carries the query.
-    expect(result.leaks.filter((leak) => leak.startsWith('bearer') || leak.includes('metrics'))).toEqual([]);
+    expect(
+      result.leaks.filter((leak) => leak.startsWith('bearer') || leak.includes('metrics')),
+    ).toEqual([]);
   });
 });

@@ -22,7 +22,9 @@ describe.each(TARGETS)('the scenario app on $name', (target) => {
     expect(user.status).toBe(200);
     expect(JSON.parse(user.body)).toMatchObject({ id: '7', recording: true });
     const stream = await send(`${server.url}/stream`);
-    expect(stream.body).toBe(Array.from({ length: STREAM.chunks }, (_, i) => STREAM.chunk(i)).join(''));
+    expect(stream.body).toBe(
+      Array.from({ length: STREAM.chunks }, (_, i) => STREAM.chunk(i)).join(''),
+    );
     expect((await send(`${server.url}/slow`)).status).toBe(200);
     const upload = await send(`${server.url}/upload`, {
       method: 'POST',

@@ -9,12 +9,19 @@ import type { Socket } from 'node:net';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { openAndWrite, pool, rawRequest, send, waitFor } from '../client.js';
 import { pick, seededRandom } from '../random.js';
-import { SLOW, STREAM, type Target } from '../targets.js';
+import { SLOW, type Target } from '../targets.js';
 import { activeRequests, createTelemetry, METRIC } from '../telemetry.js';
 
 export type AbortPoint = 'before-headers' | 'mid-body' | 'mid-stream';
 const POINTS: readonly AbortPoint[] = ['before-headers', 'mid-body', 'mid-stream'];
 const UPLOAD_BYTES = 64 * 1024;
+/**
+ * The aborted requests ask for a long delay and a long stream, so that the server cannot finish
+ * the response before the client's hang-up lands even when the machine is busy: the client hangs
+ * up within 125 ms (or 3 chunks), the server would answer after 1 s (or 60 chunks).
+ */
+const SLOW_MS = 1_000;
+const STREAM_CHUNKS = 60;
 
 const ROUTE_OF: Record<AbortPoint, string> = {
   'before-headers': '/slow',
@@ -48,11 +55,16 @@ function waitForChunks(socket: Socket, count: number, timeoutMs: number): Promis
 }
 
 /** One aborted request; resolves once the client has hung up. */
-async function abortOne(port: number, point: AbortPoint, random: () => number, id: number): Promise<void> {
+async function abortOne(
+  port: number,
+  point: AbortPoint,
+  random: () => number,
+  id: number,
+): Promise<void> {
   const reset = random() < 0.5;
   if (point === 'before-headers') {
-    const socket = await openAndWrite(port, rawRequest('GET', `/slow?i=${id}`, []));
-    // Well before the handler answers (it waits SLOW.delayMs).
+    const socket = await openAndWrite(port, rawRequest('GET', `/slow?ms=${SLOW_MS}&i=${id}`, []));
+    // Well before the handler answers.
     await sleep(Math.floor(random() * SLOW.delayMs * 0.5));
     hangUp(socket, reset);
   } else if (point === 'mid-body') {
@@ -62,9 +74,11 @@ async function abortOne(port: number, point: AbortPoint, random: () => number, i
     await sleep(Math.floor(random() * 20));
     hangUp(socket, reset);
   } else {
-    const socket = await openAndWrite(port, rawRequest('GET', `/stream?i=${id}`, []));
-    // Leave at least two chunk intervals before the stream would end, so the abort is real.
-    const after = 1 + Math.floor(random() * (STREAM.chunks - 2));
+    const socket = await openAndWrite(
+      port,
+      rawRequest('GET', `/stream?chunks=${STREAM_CHUNKS}&i=${id}`, []),
+    );
+    const after = 1 + Math.floor(random() * 3);
     await waitForChunks(socket, after, 5_000);
     hangUp(socket, reset);
   }
@@ -95,16 +109,27 @@ export interface AbortResult {
 }
 
 /** Aborts `requests` requests against one target and checks every span. */
-export async function runClientAborts(target: Target, { requests, concurrency = 50, seed = 7 }: AbortOptions): Promise<AbortResult> {
+export async function runClientAborts(
+  target: Target,
+  { requests, concurrency = 50, seed = 7 }: AbortOptions,
+): Promise<AbortResult> {
   const telemetry = createTelemetry();
   const server = await target.start(telemetry.options);
   const random = seededRandom(seed);
   const plan = Array.from({ length: requests }, () => pick(random, POINTS));
-  const byPoint = { 'before-headers': 0, 'mid-body': 0, 'mid-stream': 0 } as Record<AbortPoint, number>;
+  const byPoint = { 'before-headers': 0, 'mid-body': 0, 'mid-stream': 0 } as Record<
+    AbortPoint,
+    number
+  >;
   for (const point of plan) byPoint[point]++;
   const started = Date.now();
   try {
-    await pool(requests, concurrency, (i) => abortOne(server.port, plan[i] as AbortPoint, random, i), 60_000);
+    await pool(
+      requests,
+      concurrency,
+      (i) => abortOne(server.port, plan[i] as AbortPoint, random, i),
+      60_000,
+    );
     // Every abort must end its span promptly; give stragglers a bounded moment, then make sure
     // nothing more arrives (exactly one span per request).
     await waitFor(() => telemetry.spans().length >= requests, 10_000);
@@ -122,14 +147,19 @@ export async function runClientAborts(target: Target, { requests, concurrency = 
       const point = pointOf(span);
       const label = `${point ?? '?'} ${span.name} ${String(span.attributes['url.query'])}`;
       if (span.status.code !== 2 || span.attributes['error.type'] !== 'aborted') {
-        notAborted.push(`${label}: status ${span.status.code}, error.type ${String(span.attributes['error.type'])}`);
+        notAborted.push(
+          `${label}: status ${span.status.code}, error.type ${String(span.attributes['error.type'])}`,
+        );
       }
       if (point !== undefined && span.attributes['http.route'] !== ROUTE_OF[point]) {
         wrongRoute.push(`${label}: route ${String(span.attributes['http.route'])}`);
       }
       const status = span.attributes['http.response.status_code'];
       // Before the head, no status may be reported; mid-stream, the 200 was sent.
-      if ((point === 'before-headers' && status !== undefined) || (point === 'mid-stream' && status !== 200)) {
+      if (
+        (point === 'before-headers' && status !== undefined) ||
+        (point === 'mid-stream' && status !== 200)
+      ) {
         wrongStatus.push(`${label}: status code ${String(status)}`);
       }
     }
@@ -144,7 +174,9 @@ export async function runClientAborts(target: Target, { requests, concurrency = 
       wrongRoute: wrongRoute.slice(0, 20),
       wrongStatus: wrongStatus.slice(0, 20),
       durationCount: points.reduce((sum, p) => sum + count(p), 0),
-      durationNotAborted: points.filter((p) => p.attributes['error.type'] !== 'aborted').reduce((sum, p) => sum + count(p), 0),
+      durationNotAborted: points
+        .filter((p) => p.attributes['error.type'] !== 'aborted')
+        .reduce((sum, p) => sum + count(p), 0),
       activeRequestsAtEnd: await activeRequests(telemetry),
       serverAlive: (await send(`${server.url}/users/after-aborts`)).status === 200,
       durationMs,

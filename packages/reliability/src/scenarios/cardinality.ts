@@ -16,9 +16,32 @@ import { activeRequests, createTelemetry, METRIC, type Telemetry } from '../tele
 
 /** Methods Node's HTTP parser accepts that are not in the semantic conventions' known list. */
 export const ODD_METHODS = [
-  'PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'SEARCH', 'PURGE', 'REPORT',
-  'MKACTIVITY', 'CHECKOUT', 'MERGE', 'M-SEARCH', 'NOTIFY', 'SUBSCRIBE', 'UNSUBSCRIBE', 'LINK',
-  'UNLINK', 'ACL', 'BIND', 'REBIND', 'UNBIND', 'MKCALENDAR', 'SOURCE', 'QUERY',
+  'PROPFIND',
+  'PROPPATCH',
+  'MKCOL',
+  'COPY',
+  'MOVE',
+  'LOCK',
+  'UNLOCK',
+  'SEARCH',
+  'PURGE',
+  'REPORT',
+  'MKACTIVITY',
+  'CHECKOUT',
+  'MERGE',
+  'M-SEARCH',
+  'NOTIFY',
+  'SUBSCRIBE',
+  'UNSUBSCRIBE',
+  'LINK',
+  'UNLINK',
+  'ACL',
+  'BIND',
+  'REBIND',
+  'UNBIND',
+  'MKCALENDAR',
+  'SOURCE',
+  'QUERY',
 ] as const;
 const KNOWN_OTHER = ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE', 'HEAD'] as const;
 const PATH_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._~-';
@@ -26,8 +49,15 @@ const ID_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
 /** Attributes a duration series may carry (semantic conventions, metric side). */
 const METRIC_ATTRIBUTES = new Set([
-  'http.request.method', 'url.scheme', 'http.response.status_code', 'http.route', 'error.type',
-  'network.protocol.name', 'network.protocol.version', 'server.address', 'server.port',
+  'http.request.method',
+  'url.scheme',
+  'http.response.status_code',
+  'http.route',
+  'error.type',
+  'network.protocol.name',
+  'network.protocol.version',
+  'server.address',
+  'server.port',
 ]);
 
 interface AttackRequest {
@@ -51,14 +81,36 @@ function attackRequest(random: () => number, i: number): AttackRequest {
     ])();
   const r = random();
   if (r < 0.3) return { method: 'GET', path: unmatched(), refusedByNode: false, route: undefined };
-  if (r < 0.5) return { method: pick(random, ODD_METHODS), path: unmatched(), refusedByNode: false, route: undefined };
-  if (r < 0.62) return { method: pick(random, KNOWN_OTHER), path: unmatched(), refusedByNode: false, route: undefined };
+  if (r < 0.5)
+    return {
+      method: pick(random, ODD_METHODS),
+      path: unmatched(),
+      refusedByNode: false,
+      route: undefined,
+    };
+  if (r < 0.62)
+    return {
+      method: pick(random, KNOWN_OTHER),
+      path: unmatched(),
+      refusedByNode: false,
+      route: undefined,
+    };
   if (r < 0.67) {
-    return { method: `X${randomText(random, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 6)}`, path: unmatched(), refusedByNode: true, route: undefined };
+    return {
+      method: `X${randomText(random, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 6)}`,
+      path: unmatched(),
+      refusedByNode: true,
+      route: undefined,
+    };
   }
   const id = randomText(random, ID_CHARS, 1 + Math.floor(random() * 16));
   const query = r < 0.85 ? '' : `?${noise()}=${noise()}&page=${i}`;
-  return { method: 'GET', path: `/users/${id}${i}${query}`, refusedByNode: false, route: '/users/:id' };
+  return {
+    method: 'GET',
+    path: `/users/${id}${i}${query}`,
+    refusedByNode: false,
+    route: '/users/:id',
+  };
 }
 
 const KNOWN = new Set<string>(DEFAULT_KNOWN_METHODS);
@@ -81,7 +133,10 @@ function seriesKey(attributes: Attributes): string {
 }
 
 const ALLOWED_NAMES = new Set(
-  [...DEFAULT_KNOWN_METHODS, 'HTTP'].flatMap((m) => [m, ...ROUTE_TABLE.map((route) => `${m} ${route}`)]),
+  [...DEFAULT_KNOWN_METHODS, 'HTTP'].flatMap((m) => [
+    m,
+    ...ROUTE_TABLE.map((route) => `${m} ${route}`),
+  ]),
 );
 
 function checkSpan(span: ReadableSpan): string | undefined {
@@ -140,7 +195,10 @@ async function durationSeries(telemetry: Telemetry): Promise<Attributes[]> {
 }
 
 /** Runs the attack against one target. */
-export async function runCardinalityAttack(target: Target, options: CardinalityOptions): Promise<CardinalityResult> {
+export async function runCardinalityAttack(
+  target: Target,
+  options: CardinalityOptions,
+): Promise<CardinalityResult> {
   const { requests, checkpoint, concurrency = 32, seed = 1, deadlineMs = 100_000 } = options;
   const spans = new CountingSpanProcessor(checkSpan);
   const telemetry = createTelemetry({ spanProcessors: [spans] });
@@ -177,19 +235,26 @@ export async function runCardinalityAttack(target: Target, options: CardinalityO
   try {
     const first = await pool(checkpoint, concurrency, fire, deadline - Date.now());
     const seriesAtCheckpoint = (await durationSeries(telemetry)).length;
-    const rest = await pool(requests - checkpoint, concurrency, (i) => fire(i + checkpoint), deadline - Date.now());
+    const rest = await pool(
+      requests - checkpoint,
+      concurrency,
+      (i) => fire(i + checkpoint),
+      deadline - Date.now(),
+    );
     const durationMs = Date.now() - started;
     agent.destroy();
     // Requests end when their response closes; wait (bounded) for the last ones.
     const reachedApp = plan.filter((r) => !r.refusedByNode).length;
     const waitUntil = Date.now() + 5_000;
-    while (spans.ended < reachedApp && Date.now() < waitUntil) await new Promise((r) => setTimeout(r, 10));
+    while (spans.ended < reachedApp && Date.now() < waitUntil)
+      await new Promise((r) => setTimeout(r, 10));
 
     const series = await durationSeries(telemetry);
     const recorded = new Set(series.map(seriesKey));
     const forbidden = new Set<string>();
     for (const attributes of series) {
-      for (const name of Object.keys(attributes)) if (!METRIC_ATTRIBUTES.has(name)) forbidden.add(name);
+      for (const name of Object.keys(attributes))
+        if (!METRIC_ATTRIBUTES.has(name)) forbidden.add(name);
     }
     return {
       target: target.name,

@@ -19,7 +19,12 @@ import { pool, send } from '../client.js';
 import { type MemoryFigures, MemorySampler } from '../memory.js';
 import { CountingSpanProcessor } from '../processors.js';
 import type { Target } from '../targets.js';
-import { activeRequests, createTelemetry, OnDemandMetricReader, recordDiagnostics } from '../telemetry.js';
+import {
+  activeRequests,
+  createTelemetry,
+  OnDemandMetricReader,
+  recordDiagnostics,
+} from '../telemetry.js';
 
 /** A port on 127.0.0.1 that was free a moment ago and where nothing listens now. */
 export async function closedPort(): Promise<number> {
@@ -89,7 +94,10 @@ export interface CollectorDownResult {
 }
 
 /** Runs the scenario against one target. */
-export async function runCollectorDown(target: Target, options: CollectorDownOptions): Promise<CollectorDownResult> {
+export async function runCollectorDown(
+  target: Target,
+  options: CollectorDownOptions,
+): Promise<CollectorDownResult> {
   const { requests, concurrency = 32, deadlineMs = 300_000 } = options;
   const port = await closedPort();
   const selfObsReader = new OnDemandMetricReader();
@@ -130,14 +138,22 @@ export async function runCollectorDown(target: Target, options: CollectorDownOpt
     await new Promise((resolve) => setTimeout(resolve, 200));
     const figures = await memory.stop();
 
-    const selfMetrics = (await selfObsReader.collect()).resourceMetrics.scopeMetrics.flatMap((s) => s.metrics);
-    const processed = selfMetrics.find((m) => m.descriptor.name === 'otel.sdk.processor.span.processed');
+    const selfMetrics = (await selfObsReader.collect()).resourceMetrics.scopeMetrics.flatMap(
+      (s) => s.metrics,
+    );
+    const processed = selfMetrics.find(
+      (m) => m.descriptor.name === 'otel.sdk.processor.span.processed',
+    );
     const dropped = (processed?.dataPoints ?? [])
       .filter((p) => p.attributes['error.type'] === 'queue_full')
       .reduce((sum, p) => sum + (p.value as number), 0);
-    const queueSize = selfMetrics.find((m) => m.descriptor.name === 'otel.sdk.processor.span.queue.size');
+    const queueSize = selfMetrics.find(
+      (m) => m.descriptor.name === 'otel.sdk.processor.span.queue.size',
+    );
     const queued = (queueSize?.dataPoints ?? []).reduce((sum, p) => sum + (p.value as number), 0);
-    const capacity = selfMetrics.find((m) => m.descriptor.name === 'otel.sdk.processor.span.queue.capacity');
+    const capacity = selfMetrics.find(
+      (m) => m.descriptor.name === 'otel.sdk.processor.span.queue.capacity',
+    );
 
     return {
       target: target.name,

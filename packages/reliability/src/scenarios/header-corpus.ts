@@ -32,7 +32,10 @@ const pathOf = (index: number) => `/users/c${index}`;
 export const LARGE_HEADER_LIMIT = 512 * 1024;
 
 /** The corpus over HTTP/1.1 to one target; rejected-by-Node cases are checked as such. */
-export async function runCorpusOverHttp(target: Target, cases: readonly HeaderCase[]): Promise<CorpusResult> {
+export async function runCorpusOverHttp(
+  target: Target,
+  cases: readonly HeaderCase[],
+): Promise<CorpusResult> {
   const telemetry = createTelemetry();
   const normal = await target.start(telemetry.options);
   const large = await target.start(telemetry.options, { maxHeaderSize: LARGE_HEADER_LIMIT });
@@ -42,7 +45,10 @@ export async function runCorpusOverHttp(target: Target, cases: readonly HeaderCa
     let refused = 0;
     for (const [index, testCase] of cases.entries()) {
       const server: RunningServer = testCase.large ? large : normal;
-      const reply = await rawExchange(server.port, rawRequest('GET', pathOf(index), testCase.headers));
+      const reply = await rawExchange(
+        server.port,
+        rawRequest('GET', pathOf(index), testCase.headers),
+      );
       const problems: string[] = [];
       if (testCase.rejectedByNode !== undefined) {
         refused++;
@@ -50,7 +56,9 @@ export async function runCorpusOverHttp(target: Target, cases: readonly HeaderCa
           problems.push(`status ${reply.status}, expected Node's own ${testCase.rejectedByNode}`);
         }
       } else if (reply.status !== 200) {
-        problems.push(`status ${reply.status}${reply.timedOut ? ' (timed out)' : ''}, expected 200`);
+        problems.push(
+          `status ${reply.status}${reply.timedOut ? ' (timed out)' : ''}, expected 200`,
+        );
       } else {
         const body = parseProbe(rawBody(reply.text));
         if (!body) problems.push('the response body is not the handler JSON');
@@ -75,7 +83,10 @@ export async function runCorpusOverHttp(target: Target, cases: readonly HeaderCa
  * or a Hono application's `app.request()` (the middleware's Fetch ending). Cases that `Headers`
  * itself refuses (control bytes) are counted, not sent.
  */
-export async function runCorpusOverFetch(kind: 'core' | 'hono', cases: readonly HeaderCase[]): Promise<CorpusResult> {
+export async function runCorpusOverFetch(
+  kind: 'core' | 'hono',
+  cases: readonly HeaderCase[],
+): Promise<CorpusResult> {
   const telemetry = createTelemetry();
   const instrumentation = createServerInstrumentation(telemetry.options);
   const app = honoApp(telemetry.options);
@@ -145,7 +156,9 @@ async function checkExportedSpans(
   // A refused request must leave no trace either.
   for (const [index, testCase] of cases.entries()) {
     if (testCase.rejectedByNode !== undefined && byPath.has(pathOf(index))) {
-      results.find((r) => r.id === testCase.id)?.problems.push('a span was recorded for a request Node refused');
+      results
+        .find((r) => r.id === testCase.id)
+        ?.problems.push('a span was recorded for a request Node refused');
     }
   }
 }

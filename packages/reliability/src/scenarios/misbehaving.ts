@@ -64,15 +64,37 @@ export const MISBEHAVIOURS: readonly Misbehaviour[] = [
     spanRoute: '',
   },
   { name: 'spanName throws', options: { spanName: boom }, reported: 'spanName' },
-  { name: 'spanName returns a number', options: { spanName: (() => 42) as unknown as OtelHttpOptions['spanName'] } },
-  { name: 'spanName returns an object', options: { spanName: (() => ({ name: 'x' })) as unknown as OtelHttpOptions['spanName'] } },
-  { name: 'spanName returns null', options: { spanName: (() => null) as unknown as OtelHttpOptions['spanName'] } },
+  {
+    name: 'spanName returns a number',
+    options: { spanName: (() => 42) as unknown as OtelHttpOptions['spanName'] },
+  },
+  {
+    name: 'spanName returns an object',
+    options: { spanName: (() => ({ name: 'x' })) as unknown as OtelHttpOptions['spanName'] },
+  },
+  {
+    name: 'spanName returns null',
+    options: { spanName: (() => null) as unknown as OtelHttpOptions['spanName'] },
+  },
   { name: 'spanName returns an empty string', options: { spanName: () => '' } },
-  { name: 'spanName returns a promise', options: { spanName: (async () => 'late') as unknown as OtelHttpOptions['spanName'] } },
-  { name: 'spanName returns 1 MB', options: { spanName: () => hugeName }, spanName: hugeName.slice(0, OVERRIDE_LIMIT) },
+  {
+    name: 'spanName returns a promise',
+    options: { spanName: (async () => 'late') as unknown as OtelHttpOptions['spanName'] },
+  },
+  {
+    name: 'spanName returns 1 MB',
+    options: { spanName: () => hugeName },
+    spanName: hugeName.slice(0, OVERRIDE_LIMIT),
+  },
   { name: 'route throws', options: { route: boom }, reported: 'route' },
-  { name: 'route returns a number', options: { route: (() => 7) as unknown as OtelHttpOptions['route'] } },
-  { name: 'route returns an object', options: { route: (() => ({})) as unknown as OtelHttpOptions['route'] } },
+  {
+    name: 'route returns a number',
+    options: { route: (() => 7) as unknown as OtelHttpOptions['route'] },
+  },
+  {
+    name: 'route returns an object',
+    options: { route: (() => ({})) as unknown as OtelHttpOptions['route'] },
+  },
   {
     name: 'route returns 1 MB',
     options: { route: () => hugeRoute },
@@ -83,13 +105,24 @@ export const MISBEHAVIOURS: readonly Misbehaviour[] = [
   {
     name: 'propagator throws',
     options: {
-      propagator: { extract: boom, inject: boom, fields: () => ['traceparent'] } as TextMapPropagator,
+      propagator: {
+        extract: boom,
+        inject: boom,
+        fields: () => ['traceparent'],
+      } as TextMapPropagator,
     },
     reported: 'propagator',
   },
   {
     name: 'every hook and override throws at once',
-    options: { requestHook: boom, responseHook: boom, spanName: boom, route: boom, ignore: boom, trustRemoteContext: boom },
+    options: {
+      requestHook: boom,
+      responseHook: boom,
+      spanName: boom,
+      route: boom,
+      ignore: boom,
+      trustRemoteContext: boom,
+    },
     reported: 'threw',
   },
 ];
@@ -110,7 +143,10 @@ export interface MisbehaviourResult {
 }
 
 /** Three requests (a JSON route, a stream, a 404) under one misbehaviour. */
-export async function runMisbehaviour(target: Target, misbehaviour: Misbehaviour): Promise<MisbehaviourResult> {
+export async function runMisbehaviour(
+  target: Target,
+  misbehaviour: Misbehaviour,
+): Promise<MisbehaviourResult> {
   const telemetry = createTelemetry();
   const diagnostics = recordDiagnostics();
   const server = await target.start({ ...telemetry.options, ...misbehaviour.options });
@@ -122,13 +158,16 @@ export async function runMisbehaviour(target: Target, misbehaviour: Misbehaviour
     }
     const stream = await send(`${server.url}/stream`);
     const whole = Array.from({ length: STREAM.chunks }, (_, i) => STREAM.chunk(i)).join('');
-    if (stream.status !== 200 || stream.body !== whole) broken.push(`/stream → ${stream.status} ${stream.body.slice(0, 80)}`);
+    if (stream.status !== 200 || stream.body !== whole)
+      broken.push(`/stream → ${stream.status} ${stream.body.slice(0, 80)}`);
     const missing = await send(`${server.url}/missing`);
     if (missing.status !== 404) broken.push(`/missing → ${missing.status}`);
 
     const spans = await telemetry.waitForSpans(3, 2_000);
     const points = await telemetry.points(METRIC.duration);
-    const metricRoutes = points.map((p) => p.attributes['http.route']).filter((r): r is string => typeof r === 'string');
+    const metricRoutes = points
+      .map((p) => p.attributes['http.route'])
+      .filter((r): r is string => typeof r === 'string');
     const messages = diagnostics.logger.messages;
     return {
       target: target.name,
@@ -140,7 +179,9 @@ export async function runMisbehaviour(target: Target, misbehaviour: Misbehaviour
       routesOnSpans: spans.map((s) => String(s.attributes['http.route'] ?? '')),
       routesOnMetric: metricRoutes,
       longestMetricRoute: Math.max(0, ...metricRoutes.map((r) => r.length)),
-      reported: misbehaviour.reported === undefined || messages.some((m) => m.message.includes(misbehaviour.reported as string)),
+      reported:
+        misbehaviour.reported === undefined ||
+        messages.some((m) => m.message.includes(misbehaviour.reported as string)),
       diagnostics: messages.length,
     };
   } finally {

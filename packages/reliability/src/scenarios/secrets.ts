@@ -22,7 +22,12 @@ const token = (label: string) => `${label}${randomBytes(12).toString('hex')}`;
 
 /** The signed-URL parameters the semantic conventions list, each with its own secret. */
 const SIGNED_URL_KEYS = [
-  'AWSAccessKeyId', 'Signature', 'sig', 'X-Goog-Signature', 'X-Amz-Signature', 'X-Amz-Credential',
+  'AWSAccessKeyId',
+  'Signature',
+  'sig',
+  'X-Goog-Signature',
+  'X-Amz-Signature',
+  'X-Amz-Credential',
   'X-Amz-Security-Token',
 ] as const;
 
@@ -46,7 +51,13 @@ export const SECRET_CONFIGURATIONS: ReadonlyArray<{ name: string; options: OtelH
   {
     name: 'credential headers listed for capture',
     options: {
-      captureRequestHeaders: ['authorization', 'proxy-authorization', 'cookie', 'x-api-key', 'user-agent'],
+      captureRequestHeaders: [
+        'authorization',
+        'proxy-authorization',
+        'cookie',
+        'x-api-key',
+        'user-agent',
+      ],
       sensitiveHeaders: ['x-api-key'],
       semconvStability: 'dup',
     },
@@ -97,7 +108,10 @@ export async function runSecrets(
     // Absolute-form target with userinfo, as a proxy-style client sends it.
     const userinfo = secret('userinfo');
     const absolute = `http://bob:${userinfo}@127.0.0.1:${server.port}/users/3?sig=${secret('absolute-sig')}`;
-    await rawExchange(server.port, rawRequest('GET', absolute, [['authorization', `Bearer ${bearer}`]]));
+    await rawExchange(
+      server.port,
+      rawRequest('GET', absolute, [['authorization', `Bearer ${bearer}`]]),
+    );
     requests++;
 
     const spans = await telemetry.waitForSpans(requests);
@@ -125,9 +139,13 @@ export async function runSecrets(
       spans: spans.length,
       secrets: secrets.size,
       leaks,
-      redactedQuery: queries.some((q) => q.includes('X-Amz-Signature=REDACTED')) && queries.some((q) => q.includes('%73ig=REDACTED')),
+      redactedQuery:
+        queries.some((q) => q.includes('X-Amz-Signature=REDACTED')) &&
+        queries.some((q) => q.includes('%73ig=REDACTED')),
       redactedHeaders: configuration.options.captureRequestHeaders
-        ? captured.every((value) => Array.isArray(value) && value.length === 1 && value[0] === 'REDACTED')
+        ? captured.every(
+            (value) => Array.isArray(value) && value.length === 1 && value[0] === 'REDACTED',
+          )
         : captured.every((value) => value === undefined),
       serializedBytes: exports.reduce((sum, [, bytes]) => sum + (bytes?.byteLength ?? 0), 0),
     };

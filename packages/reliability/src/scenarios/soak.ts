@@ -7,7 +7,11 @@
  */
 import { Agent } from 'node:http';
 import type { ExportResult } from '@opentelemetry/core';
-import { BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import {
+  BatchSpanProcessor,
+  type ReadableSpan,
+  type SpanExporter,
+} from '@opentelemetry/sdk-trace-base';
 import { openAndWrite, rawRequest, send } from '../client.js';
 import { activeResources, heapAfterGc, totalOf } from '../memory.js';
 import { pick, seededRandom } from '../random.js';
@@ -73,7 +77,12 @@ const MIX: readonly Kind[] = [
   ...Array<Kind>(2).fill('abort'),
 ];
 
-async function oneRequest(server: RunningServer, agent: Agent, kind: Kind, i: number): Promise<void> {
+async function oneRequest(
+  server: RunningServer,
+  agent: Agent,
+  kind: Kind,
+  i: number,
+): Promise<void> {
   switch (kind) {
     case 'user':
       await expectStatus(send(`${server.url}/users/${i}?page=${i % 7}`, { agent }), 200);
@@ -115,7 +124,10 @@ async function expectStatus(reply: Promise<{ status: number }>, status: number):
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Runs the soak against `targets` at once. */
-export async function runSoak(targets: readonly Target[], options: SoakOptions): Promise<SoakResult> {
+export async function runSoak(
+  targets: readonly Target[],
+  options: SoakOptions,
+): Promise<SoakResult> {
   const { durationMs, warmupShare = 0.2, concurrency = 8, heapSamples = 5, seed = 5 } = options;
   const random = seededRandom(seed);
   const setups: Array<{
@@ -136,7 +148,14 @@ export async function runSoak(targets: readonly Target[], options: SoakOptions):
       telemetry,
       exporter,
       server,
-      figures: { target: target.name, requests: 0, aborted: 0, failed: 0, spansExported: 0, activeRequestsAtEnd: 0 },
+      figures: {
+        target: target.name,
+        requests: 0,
+        aborted: 0,
+        failed: 0,
+        spansExported: 0,
+        activeRequestsAtEnd: 0,
+      },
     });
   }
   const scrape = setInterval(() => {

@@ -45,7 +45,8 @@ export interface EdgeOptions {
 
 /** Sends `requests` requests, each claiming a random sampled caller trace, with baggage. */
 export async function runUntrustedEdge(target: Target, options: EdgeOptions): Promise<EdgeResult> {
-  const sampler = options.sampler ?? new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0) });
+  const sampler =
+    options.sampler ?? new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0) });
   const telemetry = createTelemetry({ sampler });
   const diagnostics = recordDiagnostics();
   const server = await target.start({
