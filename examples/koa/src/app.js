@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import Router from '@koa/router';
 import { activeSpan } from '@otel-http/core';
-import { otel } from '@otel-http/koa';
+import { otel, recordRequestError } from '@otel-http/koa';
 import Koa from 'koa';
 import { log } from './log.js';
 import {
@@ -26,29 +26,22 @@ export function createApp() {
   const app = new Koa();
   const router = new Router();
 
-  // Koa answers errors in a middleware wrapped around the others. This one sits outside otel(),
-  // so that an error passes through otel() on its way out: the span records it and its class
-  // becomes `error.type`, as with the other frameworks' error handlers.
+  app.use(otel({ ignore: ['/health'] }));
+
+  // Koa answers errors in a middleware wrapped around the later ones. It runs inside the request's
+  // span, so its log line carries the trace id, and recordRequestError gives the span the error's
+  // class as `error.type`, as the other frameworks' error handlers do.
   app.use(async (ctx, next) => {
     try {
       await next();
     } catch (error) {
       const status = clientErrorStatus(error);
+      if (status === undefined) {
+        recordRequestError(error);
+        log.error({ err: error }, 'request failed');
+      }
       ctx.status = status ?? 500;
       ctx.body = status === undefined ? INTERNAL_ERROR : { error: error.message };
-    }
-  });
-
-  // Then otel(), so that every later middleware and handler runs with the request's span active.
-  app.use(otel({ ignore: ['/health'] }));
-
-  // Inside the request's span: the log line carries its trace id.
-  app.use(async (_ctx, next) => {
-    try {
-      await next();
-    } catch (error) {
-      if (clientErrorStatus(error) === undefined) log.error({ err: error }, 'request failed');
-      throw error;
     }
   });
 
