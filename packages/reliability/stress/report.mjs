@@ -90,6 +90,8 @@ const renderers = {
         'nothing reported to the diagnostic logger; `active_requests` back to 0. `trustProxy` is on so that the',
         'forwarded headers are parsed. The pure parsers (`parseHost`, `parseForwarded`, `splitTarget`,',
         '`redactQuery`, `errorType`, `normalizeMethod`) are fuzzed in the test suite (2,000 runs each).',
+        '"Refused by the framework" counts requests answered with something else than 200 identically with and',
+        'without telemetry: `@hono/node-server` answers 400 when the `Host` header does not form a URL.',
       ].join('\n'),
       table(
         [
@@ -228,6 +230,11 @@ const renderers = {
         r.spansEnded === r.requests &&
         r.activeRequestsAtEnd === 0;
       const m = r.memory;
+      const last = m.samples.at(-1)?.[0] ?? 0;
+      const rssAt = (share) => {
+        const sample = m.samples.find(([t]) => t >= last * share) ?? m.samples.at(-1);
+        return mb(sample?.[1]);
+      };
       return [
         r.target,
         n(r.requests),
@@ -251,7 +258,8 @@ const renderers = {
         'at a loopback port where nothing listens; `GET /users/:id` over a keep-alive agent, 32 in flight. Dropped spans',
         "are the SDK's own count (`otel.sdk.processor.span.processed{error.type=queue_full}`); every span ended must be",
         'handed to the exporter, still queued, or dropped. RSS and heap in MiB: before (after GC) / peak during the',
-        'load / after (heap after GC).',
+        'load / after (heap after GC). The peaks include garbage not yet collected; the heap after GC is what the',
+        'process keeps, and the RSS through the run shows whether it levels off.',
       ].join('\n'),
       table(
         [
