@@ -133,14 +133,23 @@ export function summariseProfile(profile, top = 25) {
 
 /**
  * @param {ProfileSummary} summary
+ * @param {number} [requests] Requests served while profiling, to show µs per request as well.
  * @returns {string}
  */
-export function renderProfileSummary(summary) {
+export function renderProfileSummary(summary, requests) {
   /** @param {Share[]} shares */
   const table = (shares) =>
-    shares.map((s) => `${(s.share * 100).toFixed(1).padStart(6)} %  ${s.name}`).join('\n');
+    shares
+      .map((s) => {
+        const perRequest = requests
+          ? `${(s.micros / requests).toFixed(2).padStart(8)} µs/req  `
+          : '';
+        return `${(s.share * 100).toFixed(1).padStart(6)} %  ${perRequest}${s.name}`;
+      })
+      .join('\n');
   return [
-    `busy time sampled: ${(summary.busyMicros / 1e6).toFixed(2)} s`,
+    `busy time sampled: ${(summary.busyMicros / 1e6).toFixed(2)} s` +
+      (requests ? ` for ${requests} requests (start-up included)` : ''),
     '',
     'self time by package:',
     table(summary.byPackage),

@@ -42,12 +42,14 @@ const server = await startServer({
   cpu: pin ? 1 : undefined,
   nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
 });
+let requests = 0;
 try {
   const job = {
     url: `http://127.0.0.1:${server.port}${REQUEST_PATH}`,
     connections: Number(values.connections),
   };
   const result = await load.run({ ...job, durationSeconds: Number(values.duration) });
+  requests = (await server.counts()).handled;
   console.error(
     `${framework} ${mode} on Node ${server.node}: ${Math.round(result.requests / result.durationSeconds)} req/s`,
   );
@@ -58,7 +60,6 @@ try {
 
 const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
 if (file === undefined) throw new Error(`no profile was written to ${dir}`);
-console.log(
-  renderProfileSummary(summariseProfile(JSON.parse(readFileSync(join(dir, file), 'utf8')))),
-);
+const profile = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+console.log(renderProfileSummary(summariseProfile(profile), requests));
 console.error(`profile: ${join(dir, file)}`);
