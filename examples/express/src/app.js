@@ -1,32 +1,34 @@
-import { once } from 'node:events';
 import { pipeline } from 'node:stream';
 import { activeSpan } from '@otel-http/core';
-import { otel } from '@otel-http/express';
-import express from 'express';
-import { log } from './log.js';
 import {
   clientErrorStatus,
-  createOrder,
+  createShop,
   EVENT_STREAM_HEADERS,
   eventStream,
-  findOrder,
-  findUser,
   INTERNAL_ERROR,
   NOT_FOUND,
   reserveStock,
-  serviceIndex,
   validateOrder,
-} from './shop.js';
+  whenListening,
+} from '@otel-http/example-shop';
+import { otel } from '@otel-http/express';
+import express from 'express';
+import * as settings from './settings.js';
 
-/** The shop on Express. The routes are the same, in the same order, in the four examples. */
-export function createApp() {
+/**
+ * The shop on Express. The routes are the same, in the same order, in the four examples.
+ *
+ * @param shop - The shop's queries and log (`createShop`); a shop of its own when not given.
+ */
+export function createApp(shop = createShop(settings)) {
+  const { log } = shop;
   const app = express();
 
   // First, so that every later middleware and handler runs with the request's span active.
   app.use(otel({ ignore: ['/health'] }));
 
   app.get('/', (_req, res) => {
-    res.json(serviceIndex());
+    res.json(shop.serviceIndex());
   });
 
   app.get('/health', (_req, res) => {
@@ -34,13 +36,13 @@ export function createApp() {
   });
 
   app.get('/users/:id', async (req, res) => {
-    const user = await findUser(req.params.id);
+    const user = await shop.findUser(req.params.id);
     if (user === undefined) res.status(404).json({ error: 'user not found' });
     else res.json(user);
   });
 
   app.get('/orders/:id', async (req, res) => {
-    const order = await findOrder(req.params.id);
+    const order = await shop.findOrder(req.params.id);
     if (order === undefined) res.status(404).json({ error: 'order not found' });
     else res.json(order);
   });
@@ -50,7 +52,7 @@ export function createApp() {
   app.post('/orders', express.json(), async (req, res) => {
     const { order, issues } = validateOrder(req.body);
     if (issues) res.status(400).json({ error: 'invalid order', issues });
-    else res.status(201).json(await createOrder(order));
+    else res.status(201).json(await shop.createOrder(order));
   });
 
   app.get('/error', () => {
@@ -82,16 +84,11 @@ export function createApp() {
 }
 
 /**
- * Builds the app and listens on `host:port` (`0`: a free port).
+ * Builds the app with `shop` (`createApp`) and listens on `host:port` (`0`: a free port).
  *
  * @returns `url`, the base URL, and `close()`, which stops the server once the requests in flight
  *   are done.
  */
-export async function startServer({ port, host }) {
-  const server = createApp().listen(port, host);
-  await once(server, 'listening');
-  return {
-    url: `http://${host}:${server.address().port}`,
-    close: () => new Promise((resolve) => server.close(resolve)),
-  };
+export function startServer({ port, host, shop }) {
+  return whenListening(createApp(shop).listen(port, host), host);
 }

@@ -1,41 +1,43 @@
 import { activeSpan } from '@otel-http/core';
-import { otel } from '@otel-http/fastify';
-import Fastify from 'fastify';
-import { log } from './log.js';
 import {
   clientErrorStatus,
-  createOrder,
+  createShop,
   EVENT_STREAM_HEADERS,
   eventStream,
-  findOrder,
-  findUser,
   INTERNAL_ERROR,
   NOT_FOUND,
   reserveStock,
-  serviceIndex,
   validateOrder,
-} from './shop.js';
+} from '@otel-http/example-shop';
+import { otel } from '@otel-http/fastify';
+import Fastify from 'fastify';
+import * as settings from './settings.js';
 
-/** The shop on Fastify. The routes are the same, in the same order, in the four examples. */
-export async function createApp() {
+/**
+ * The shop on Fastify. The routes are the same, in the same order, in the four examples.
+ *
+ * @param shop - The shop's queries and log (`createShop`); a shop of its own when not given.
+ */
+export async function createApp(shop = createShop(settings)) {
+  const { log } = shop;
   const app = Fastify();
 
   // First, on the root instance, so that every hook and handler runs with the request's span
   // active.
   await app.register(otel, { ignore: ['/health'] });
 
-  app.get('/', async () => serviceIndex());
+  app.get('/', async () => shop.serviceIndex());
 
   app.get('/health', async () => ({ status: 'ok' }));
 
   app.get('/users/:id', async (request, reply) => {
-    const user = await findUser(request.params.id);
+    const user = await shop.findUser(request.params.id);
     if (user === undefined) return reply.code(404).send({ error: 'user not found' });
     return user;
   });
 
   app.get('/orders/:id', async (request, reply) => {
-    const order = await findOrder(request.params.id);
+    const order = await shop.findOrder(request.params.id);
     if (order === undefined) return reply.code(404).send({ error: 'order not found' });
     return order;
   });
@@ -45,7 +47,7 @@ export async function createApp() {
   app.post('/orders', async (request, reply) => {
     const { order, issues } = validateOrder(request.body);
     if (issues) return reply.code(400).send({ error: 'invalid order', issues });
-    return reply.code(201).send(await createOrder(order));
+    return reply.code(201).send(await shop.createOrder(order));
   });
 
   app.get('/error', async () => {
@@ -70,13 +72,13 @@ export async function createApp() {
 }
 
 /**
- * Builds the app and listens on `host:port` (`0`: a free port).
+ * Builds the app with `shop` (`createApp`) and listens on `host:port` (`0`: a free port).
  *
  * @returns `url`, the base URL, and `close()`, which stops the server once the requests in flight
  *   are done.
  */
-export async function startServer({ port, host }) {
-  const app = await createApp();
+export async function startServer({ port, host, shop }) {
+  const app = await createApp(shop);
   await app.listen({ port, host });
   return {
     url: `http://${host}:${app.server.address().port}`,

@@ -1,41 +1,44 @@
 import { serve } from '@hono/node-server';
 import { activeSpan } from '@otel-http/core';
-import { otel } from '@otel-http/hono';
-import { Hono } from 'hono';
-import { streamSSE } from 'hono/streaming';
-import { log } from './log.js';
 import {
   clientErrorStatus,
-  createOrder,
-  findOrder,
-  findUser,
+  createShop,
   INTERNAL_ERROR,
   NOT_FOUND,
   reserveStock,
-  serviceIndex,
   tickerMessages,
   validateOrder,
-} from './shop.js';
+  whenListening,
+} from '@otel-http/example-shop';
+import { otel } from '@otel-http/hono';
+import { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import * as settings from './settings.js';
 
-/** The shop on Hono. The routes are the same, in the same order, in the four examples. */
-export function createApp() {
+/**
+ * The shop on Hono. The routes are the same, in the same order, in the four examples.
+ *
+ * @param shop - The shop's queries and log (`createShop`); a shop of its own when not given.
+ */
+export function createApp(shop = createShop(settings)) {
+  const { log } = shop;
   const app = new Hono();
 
   // First, so that every later middleware and handler runs with the request's span active.
   app.use(otel({ ignore: ['/health'] }));
 
-  app.get('/', (c) => c.json(serviceIndex()));
+  app.get('/', (c) => c.json(shop.serviceIndex()));
 
   app.get('/health', (c) => c.json({ status: 'ok' }));
 
   app.get('/users/:id', async (c) => {
-    const user = await findUser(c.req.param('id'));
+    const user = await shop.findUser(c.req.param('id'));
     if (user === undefined) return c.json({ error: 'user not found' }, 404);
     return c.json(user);
   });
 
   app.get('/orders/:id', async (c) => {
-    const order = await findOrder(c.req.param('id'));
+    const order = await shop.findOrder(c.req.param('id'));
     if (order === undefined) return c.json({ error: 'order not found' }, 404);
     return c.json(order);
   });
@@ -45,7 +48,7 @@ export function createApp() {
     const body = await c.req.json().catch(() => undefined);
     const { order, issues } = validateOrder(body);
     if (issues) return c.json({ error: 'invalid order', issues }, 400);
-    return c.json(await createOrder(order), 201);
+    return c.json(await shop.createOrder(order), 201);
   });
 
   app.get('/error', () => {
@@ -76,18 +79,11 @@ export function createApp() {
 }
 
 /**
- * Builds the app and listens on `host:port` (`0`: a free port).
+ * Builds the app with `shop` (`createApp`) and listens on `host:port` (`0`: a free port).
  *
  * @returns `url`, the base URL, and `close()`, which stops the server once the requests in flight
  *   are done.
  */
-export function startServer({ port, host }) {
-  return new Promise((resolve) => {
-    const server = serve({ fetch: createApp().fetch, port, hostname: host }, (address) =>
-      resolve({
-        url: `http://${host}:${address.port}`,
-        close: () => new Promise((done) => server.close(done)),
-      }),
-    );
-  });
+export function startServer({ port, host, shop }) {
+  return whenListening(serve({ fetch: createApp(shop).fetch, port, hostname: host }), host);
 }

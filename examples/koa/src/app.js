@@ -1,28 +1,30 @@
-import { once } from 'node:events';
 import Router from '@koa/router';
 import { activeSpan } from '@otel-http/core';
-import { otel, recordRequestError } from '@otel-http/koa';
-import Koa from 'koa';
-import { log } from './log.js';
 import {
   clientErrorStatus,
-  createOrder,
+  createShop,
   EVENT_STREAM_HEADERS,
   eventStream,
-  findOrder,
-  findUser,
   INTERNAL_ERROR,
   NOT_FOUND,
   reserveStock,
-  serviceIndex,
   validateOrder,
-} from './shop.js';
+  whenListening,
+} from '@otel-http/example-shop';
+import { otel, recordRequestError } from '@otel-http/koa';
+import Koa from 'koa';
+import * as settings from './settings.js';
 
 /** Largest request body read, as Express's and Fastify's JSON parsers do by default. */
 const BODY_LIMIT = 100 * 1024;
 
-/** The shop on Koa. The routes are the same, in the same order, in the four examples. */
-export function createApp() {
+/**
+ * The shop on Koa. The routes are the same, in the same order, in the four examples.
+ *
+ * @param shop - The shop's queries and log (`createShop`); a shop of its own when not given.
+ */
+export function createApp(shop = createShop(settings)) {
+  const { log } = shop;
   const app = new Koa();
   const router = new Router();
 
@@ -46,7 +48,7 @@ export function createApp() {
   });
 
   router.get('/', (ctx) => {
-    ctx.body = serviceIndex();
+    ctx.body = shop.serviceIndex();
   });
 
   router.get('/health', (ctx) => {
@@ -54,7 +56,7 @@ export function createApp() {
   });
 
   router.get('/users/:id', async (ctx) => {
-    const user = await findUser(ctx.params.id);
+    const user = await shop.findUser(ctx.params.id);
     if (user === undefined) {
       ctx.status = 404;
       ctx.body = { error: 'user not found' };
@@ -62,7 +64,7 @@ export function createApp() {
   });
 
   router.get('/orders/:id', async (ctx) => {
-    const order = await findOrder(ctx.params.id);
+    const order = await shop.findOrder(ctx.params.id);
     if (order === undefined) {
       ctx.status = 404;
       ctx.body = { error: 'order not found' };
@@ -77,7 +79,7 @@ export function createApp() {
       ctx.body = { error: 'invalid order', issues };
     } else {
       ctx.status = 201;
-      ctx.body = await createOrder(order);
+      ctx.body = await shop.createOrder(order);
     }
   });
 
@@ -122,16 +124,11 @@ async function readJson(ctx) {
 }
 
 /**
- * Builds the app and listens on `host:port` (`0`: a free port).
+ * Builds the app with `shop` (`createApp`) and listens on `host:port` (`0`: a free port).
  *
  * @returns `url`, the base URL, and `close()`, which stops the server once the requests in flight
  *   are done.
  */
-export async function startServer({ port, host }) {
-  const server = createApp().listen(port, host);
-  await once(server, 'listening');
-  return {
-    url: `http://${host}:${server.address().port}`,
-    close: () => new Promise((resolve) => server.close(resolve)),
-  };
+export function startServer({ port, host, shop }) {
+  return whenListening(createApp(shop).listen(port, host), host);
 }

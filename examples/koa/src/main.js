@@ -1,8 +1,7 @@
-// Starts the service: `node src/main.js` (or `pnpm start`). Telemetry starts when `lifecycle.js`
-// is imported, before the app is built and before the first request.
+// Starts the service: `node src/main.js` (or `pnpm start`). `runExample` starts telemetry first,
+// then the server, and stops both on SIGINT or SIGTERM.
+import { runExample } from '@otel-http/example-shop';
 import { startServer } from './app.js';
-import { HOST, portFromEnv, runUntilStopped } from './lifecycle.js';
-import { DEFAULT_PORT } from './settings.js';
+import * as settings from './settings.js';
 
-const server = await startServer({ port: portFromEnv('PORT', DEFAULT_PORT), host: HOST });
-await runUntilStopped(server.url, server.close);
+await runExample({ settings, startServer });

@@ -1,6 +1,7 @@
 /**
  * What this service is called and where it listens by default. The four examples differ only in
- * these values and in `app.js`; every other file is the same in all four.
+ * these values and in `app.js`; `main.js` is the same in all four, and everything else they share
+ * is in `@otel-http/example-shop` (`examples/shop`).
  */
 
 /** Name of the framework, shown by `GET /` and on every log line. */

@@ -7,8 +7,7 @@ import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SpanKind } from '@opentelemetry/api';
 import { withSpan } from '@otel-http/core';
-import { log } from './log.js';
-import { FRAMEWORK, SERVICE_NAME } from './settings.js';
+import { createLog } from './log.js';
 
 const USERS = new Map([
   ['1', { id: '1', name: 'Ada Lovelace' }],
@@ -22,7 +21,8 @@ const PRODUCTS = new Map([
   ['p3', { id: 'p3', name: 'Monitor', price: 199 }],
 ]);
 
-const ORDERS = new Map([
+/** The orders every shop starts with; the orders it takes are its own (see {@link createShop}). */
+const INITIAL_ORDERS = [
   ['1', { id: '1', userId: '1', items: [{ productId: 'p1', quantity: 1 }] }],
   [
     '2',
@@ -35,9 +35,10 @@ const ORDERS = new Map([
       ],
     },
   ],
-]);
+];
 
-let nextOrderId = 1000;
+/** Id of the first order a shop takes. */
+const FIRST_ORDER_ID = 1000;
 
 /** Body of every `404` the service answers itself when no route matched. */
 export const NOT_FOUND = { error: 'not found' };
@@ -57,23 +58,6 @@ export const EVENTS = { count: 3, intervalMs: 100 };
 /** Thrown by `GET /error`. Its class name becomes `error.type` on the span and the metric. */
 export class InventoryUnavailableError extends Error {
   name = 'InventoryUnavailableError';
-}
-
-/** What `GET /` answers. */
-export function serviceIndex() {
-  return {
-    service: SERVICE_NAME,
-    framework: FRAMEWORK,
-    routes: [
-      'GET /',
-      'GET /health',
-      'GET /users/:id',
-      'GET /orders/:id',
-      'POST /orders',
-      'GET /error',
-      'GET /events',
-    ],
-  };
 }
 
 /**
@@ -100,38 +84,93 @@ function query(operation, table, text, run) {
   );
 }
 
-/** The user with this id, or `undefined`. */
-export async function findUser(id) {
-  const user = await query('SELECT', 'users', 'SELECT id, name FROM users WHERE id = ?', () =>
-    USERS.get(id),
-  );
-  log.info({ userId: id, found: user !== undefined }, 'user lookup');
-  return user;
-}
+/**
+ * @typedef {object} Shop
+ * @property {import('pino').Logger} log - The example's log; the app writes its own lines to it.
+ * @property {() => object} serviceIndex - What `GET /` answers.
+ * @property {(id: string) => Promise<object | undefined>} findUser - The user with this id, or
+ *   `undefined`.
+ * @property {(id: string) => Promise<object | undefined>} findOrder - The order with this id and,
+ *   loaded in parallel, its user and products; or `undefined`.
+ * @property {(order: object) => Promise<object>} createOrder - Stores a valid order (see
+ *   {@link validateOrder}) and returns it with its new id.
+ */
 
-/** The order with this id and, loaded in parallel, its user and products; or `undefined`. */
-export async function findOrder(id) {
-  const order = await query(
-    'SELECT',
-    'orders',
-    'SELECT id, user_id, items FROM orders WHERE id = ?',
-    () => ORDERS.get(id),
-  );
-  if (order === undefined) {
-    log.info({ orderId: id, found: false }, 'order lookup');
-    return undefined;
+/**
+ * The shop of one example: its log, and the queries of its routes, on orders of its own (examples
+ * started side by side in one process do not see each other's orders).
+ *
+ * @param {import('./types.js').ExampleSettings} settings - The example's `settings.js`.
+ * @param {import('pino').Logger} [log] - Where the shop logs; {@link createLog} of `settings`
+ *   when not given.
+ * @returns {Shop}
+ */
+export function createShop(settings, log = createLog(settings)) {
+  const orders = new Map(INITIAL_ORDERS);
+  let nextOrderId = FIRST_ORDER_ID;
+
+  function serviceIndex() {
+    return {
+      service: settings.SERVICE_NAME,
+      framework: settings.FRAMEWORK,
+      routes: [
+        'GET /',
+        'GET /health',
+        'GET /users/:id',
+        'GET /orders/:id',
+        'POST /orders',
+        'GET /error',
+        'GET /events',
+      ],
+    };
   }
-  const productIds = order.items.map((item) => item.productId);
-  const [user, products] = await Promise.all([
-    query('SELECT', 'users', 'SELECT id, name FROM users WHERE id = ?', () =>
-      USERS.get(order.userId),
-    ),
-    query('SELECT', 'products', 'SELECT id, name, price FROM products WHERE id IN (?)', () =>
-      productIds.map((productId) => PRODUCTS.get(productId)),
-    ),
-  ]);
-  log.info({ orderId: id, found: true, products: products.length }, 'order lookup');
-  return { ...order, user, products };
+
+  async function findUser(id) {
+    const user = await query('SELECT', 'users', 'SELECT id, name FROM users WHERE id = ?', () =>
+      USERS.get(id),
+    );
+    log.info({ userId: id, found: user !== undefined }, 'user lookup');
+    return user;
+  }
+
+  async function findOrder(id) {
+    const order = await query(
+      'SELECT',
+      'orders',
+      'SELECT id, user_id, items FROM orders WHERE id = ?',
+      () => orders.get(id),
+    );
+    if (order === undefined) {
+      log.info({ orderId: id, found: false }, 'order lookup');
+      return undefined;
+    }
+    const productIds = order.items.map((item) => item.productId);
+    const [user, products] = await Promise.all([
+      query('SELECT', 'users', 'SELECT id, name FROM users WHERE id = ?', () =>
+        USERS.get(order.userId),
+      ),
+      query('SELECT', 'products', 'SELECT id, name, price FROM products WHERE id IN (?)', () =>
+        productIds.map((productId) => PRODUCTS.get(productId)),
+      ),
+    ]);
+    log.info({ orderId: id, found: true, products: products.length }, 'order lookup');
+    return { ...order, user, products };
+  }
+
+  async function createOrder(order) {
+    const id = String(nextOrderId++);
+    const stored = { id, ...order };
+    await query(
+      'INSERT',
+      'orders',
+      'INSERT INTO orders (id, user_id, items) VALUES (?, ?, ?)',
+      () => orders.set(id, stored),
+    );
+    log.info({ orderId: id, items: order.items.length }, 'order created');
+    return stored;
+  }
+
+  return { log, serviceIndex, findUser, findOrder, createOrder };
 }
 
 /**
@@ -163,17 +202,6 @@ export function validateOrder(body) {
   if (issues.length > 0) return { issues };
   const items = body.items.map(({ productId, quantity }) => ({ productId, quantity }));
   return { order: { userId: body.userId, items } };
-}
-
-/** Stores a valid order (see {@link validateOrder}) and returns it with its new id. */
-export async function createOrder(order) {
-  const id = String(nextOrderId++);
-  const stored = { id, ...order };
-  await query('INSERT', 'orders', 'INSERT INTO orders (id, user_id, items) VALUES (?, ?, ?)', () =>
-    ORDERS.set(id, stored),
-  );
-  log.info({ orderId: id, items: order.items.length }, 'order created');
-  return stored;
 }
 
 /** What `GET /error` calls. */

@@ -1,0 +1,21 @@
+/**
+ * What the four shop examples share: everything but their `app.js` (the routes on one framework)
+ * and their `settings.js` (name and ports). An example's `main.js` hands both to
+ * {@link runExample}.
+ */
+export { HOST, portFromEnv, runExample, whenListening } from './lifecycle.js';
+export { createLog } from './log.js';
+export {
+  clientErrorStatus,
+  createShop,
+  EVENT_STREAM_HEADERS,
+  EVENTS,
+  eventStream,
+  INTERNAL_ERROR,
+  InventoryUnavailableError,
+  NOT_FOUND,
+  reserveStock,
+  tickerMessages,
+  validateOrder,
+} from './shop.js';
+export { startExampleTelemetry } from './telemetry.js';
