@@ -222,7 +222,7 @@ const renderers = {
 
   'collector-down'(runs) {
     const rows = runs.map((run) => {
-      if (run.error) return failedRow(run, 12);
+      if (run.error) return failedRow(run, 13);
       const r = run.result;
       const ok =
         r.failedRequests === 0 &&
@@ -245,6 +245,7 @@ const renderers = {
         n(r.queued),
         n(r.unaccounted),
         `${mb(m.rssBefore)} / ${mb(m.rssPeak)} / ${mb(m.rssAfter)}`,
+        [0.25, 0.5, 0.75, 1].map(rssAt).join(' / '),
         `${mb(m.heapBefore)} / ${mb(m.heapPeak)} / ${mb(m.heapAfter)}`,
         n(r.diagnosticWarnings),
         verdict(ok),
@@ -272,6 +273,7 @@ const renderers = {
           'still queued',
           'unaccounted',
           'RSS MiB before / peak / after',
+          'RSS MiB at 25 / 50 / 75 / 100 % of the load',
           'heap MiB before / peak / after',
           'diagnostic messages',
           'verdict',
