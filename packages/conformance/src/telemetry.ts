@@ -5,7 +5,13 @@ import {
   W3CBaggagePropagator,
   W3CTraceContextPropagator,
 } from '@opentelemetry/core';
-import { MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import {
+  type DataPoint,
+  type Histogram,
+  MeterProvider,
+  MetricReader,
+  type ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
 import {
   BasicTracerProvider,
   InMemorySpanExporter,
@@ -13,6 +19,9 @@ import {
   type Sampler,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
+import type { OtelHttpOptions } from '@otel-http/core';
+import { histogramPoints, sumPoints, sumTotal } from './metrics.js';
+import { sleep } from './routes.js';
 
 /** A metric reader the checks pull from on demand (cumulative temporality, the SDK default). */
 class PullReader extends MetricReader {
@@ -43,9 +52,28 @@ export class CheckTelemetry {
     this.meterProvider = new MeterProvider({ readers: [this.#reader] });
   }
 
+  /** Both providers, to spread into the adapter's options: `otel({ ...telemetry.options })`. */
+  get options(): Pick<OtelHttpOptions, 'tracerProvider' | 'meterProvider'> {
+    return { tracerProvider: this.tracerProvider, meterProvider: this.meterProvider };
+  }
+
   /** Every span exported so far. */
   spans(): ReadableSpan[] {
     return this.exporter.getFinishedSpans();
+  }
+
+  /**
+   * Waits until at least `count` spans have been exported, at most `timeoutMs` (default 3000),
+   * and returns every span exported by then. It does not fail by itself: when the time runs out
+   * it returns the fewer spans there are, and the test's own assertion says what is missing.
+   */
+  async waitForSpans(
+    count = 1,
+    { timeoutMs = 3000 }: { timeoutMs?: number } = {},
+  ): Promise<ReadableSpan[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.spans().length < count && Date.now() < deadline) await sleep(10);
+    return this.spans();
   }
 
   /** The SERVER spans exported so far. */
@@ -58,6 +86,21 @@ export class CheckTelemetry {
     const { resourceMetrics, errors } = await this.#reader.collect();
     if (errors.length > 0) throw new AggregateError(errors, 'metric collection failed');
     return resourceMetrics;
+  }
+
+  /** The data points of the histogram `name` (`http.server.request.duration`, …), collected now. */
+  async histogram(name: string): Promise<DataPoint<Histogram>[]> {
+    return histogramPoints(await this.collect(), name);
+  }
+
+  /** The data points of the sum or up-down counter `name`, collected now. */
+  async counter(name: string): Promise<DataPoint<number>[]> {
+    return sumPoints(await this.collect(), name);
+  }
+
+  /** The sum of every series of the counter `name` (`http.server.active_requests`, …), or 0. */
+  async counterTotal(name: string): Promise<number> {
+    return sumTotal(await this.collect(), name);
   }
 
   /** Shuts both providers down; never rejects. */
