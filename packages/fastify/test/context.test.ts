@@ -1,9 +1,10 @@
 import { request as httpRequest } from 'node:http';
 import { trace } from '@opentelemetry/api';
+import { CheckTelemetry, sleep } from '@otel-http/conformance';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTelemetry, onlySpan, sleep, startApp, type TestApp } from './telemetry.js';
+import { onlySpan, startApp, type TestApp } from './telemetry.js';
 
-const telemetry = createTelemetry();
+const telemetry = new CheckTelemetry();
 let server: TestApp | undefined;
 /** Which span each stage of the lifecycle saw as active, by stage name. */
 let seen: Record<string, string | undefined>;

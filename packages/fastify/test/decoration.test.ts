@@ -1,10 +1,11 @@
 import { context, propagation, ROOT_CONTEXT, type Span, trace } from '@opentelemetry/api';
+import { CheckTelemetry, sleep } from '@otel-http/conformance';
 import Fastify, { type FastifyContextConfig, type FastifyRequest } from 'fastify';
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { otel, type RequestTelemetry } from '../src/index.js';
-import { createTelemetry, onlySpan, sleep, startApp, type TestApp } from './telemetry.js';
+import { onlySpan, startApp, type TestApp } from './telemetry.js';
 
-const telemetry = createTelemetry();
+const telemetry = new CheckTelemetry();
 const tracer = telemetry.options.tracerProvider?.getTracer('app') ?? trace.getTracer('app');
 let server: TestApp | undefined;
 

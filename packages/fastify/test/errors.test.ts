@@ -1,8 +1,9 @@
 import { SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { CheckTelemetry, sleep } from '@otel-http/conformance';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTelemetry, onlySpan, sleep, startApp, type TestApp } from './telemetry.js';
+import { onlySpan, startApp, type TestApp } from './telemetry.js';
 
 class PaymentError extends Error {
   override name = 'PaymentError';
@@ -18,7 +19,7 @@ class QuotaError extends Error {
   override name = 'QuotaError';
 }
 
-const telemetry = createTelemetry();
+const telemetry = new CheckTelemetry();
 const servers: FastifyInstance[] = [];
 let errorHandlerCalls = 0;
 

@@ -1,10 +1,11 @@
 import { connect } from 'node:http2';
+import { CheckTelemetry } from '@otel-http/conformance';
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { otel } from '../src/index.js';
-import { createTelemetry, onlySpan } from './telemetry.js';
+import { onlySpan } from './telemetry.js';
 
-const telemetry = createTelemetry();
+const telemetry = new CheckTelemetry();
 const app = Fastify({ http2: true, forceCloseConnections: true });
 
 afterEach(async () => {

@@ -2,11 +2,12 @@ import { Readable } from 'node:stream';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { CheckTelemetry, sleep } from '@otel-http/conformance';
 import { ERROR_TYPE_ABORTED } from '@otel-http/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTelemetry, onlySpan, sleep, startApp, type TestApp } from './telemetry.js';
+import { onlySpan, startApp, type TestApp } from './telemetry.js';
 
-const telemetry = createTelemetry();
+const telemetry = new CheckTelemetry();
 let server: TestApp | undefined;
 
 afterEach(async () => {

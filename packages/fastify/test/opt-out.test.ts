@@ -1,9 +1,10 @@
 import { trace } from '@opentelemetry/api';
+import { CheckTelemetry } from '@otel-http/conformance';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTelemetry, onlySpan, startApp, type TestApp } from './telemetry.js';
+import { onlySpan, startApp, type TestApp } from './telemetry.js';
 
-const telemetry = createTelemetry();
+const telemetry = new CheckTelemetry();
 let server: TestApp | undefined;
 
 afterEach(async () => {

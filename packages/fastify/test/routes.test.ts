@@ -1,11 +1,12 @@
 import { SpanKind } from '@opentelemetry/api';
+import { CheckTelemetry } from '@otel-http/conformance';
 import Fastify from 'fastify';
 import fp from 'fastify-plugin';
 import { afterEach, describe, expect, it } from 'vitest';
 import { otel } from '../src/index.js';
-import { createTelemetry, onlySpan, startApp, type TestApp } from './telemetry.js';
+import { onlySpan, startApp, type TestApp } from './telemetry.js';
 
-const telemetry = createTelemetry();
+const telemetry = new CheckTelemetry();
 let server: TestApp | undefined;
 
 afterEach(async () => {
