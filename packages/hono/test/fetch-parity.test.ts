@@ -1,8 +1,9 @@
 import { type Attributes, SpanKind, type SpanStatusCode } from '@opentelemetry/api';
+import { CheckTelemetry, registerGlobals } from '@otel-http/conformance';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fetchOnly, nodeServer, type Runtime } from './runtimes.js';
 import { standardApp } from './standard-app.js';
-import { createTelemetry } from './telemetry.js';
+import { durationSeries } from './telemetry.js';
 
 /** What one request of the standard route table must produce, on every runtime. */
 interface Expectation {
@@ -78,7 +79,7 @@ interface Run {
 
 /** Sends the whole table through `runtime`, reading each body to its end, and observes. */
 async function runTable(runtime: Runtime): Promise<Run> {
-  const telemetry = createTelemetry();
+  const telemetry = new CheckTelemetry();
   const app = await runtime.open(standardApp({ ...telemetry.options, ignore: IGNORED }));
   try {
     const probes = new Map<string, unknown>();
@@ -91,7 +92,7 @@ async function runTable(runtime: Runtime): Promise<Run> {
     }
     for (const path of IGNORED) await (await app.request(path)).text();
 
-    const spans = await telemetry.spans(EXPECTED.length);
+    const spans = await telemetry.waitForSpans(EXPECTED.length);
     const rows = EXPECTED.map(({ method, path }): Observed => {
       const span = spans.find(
         (candidate) =>
@@ -118,8 +119,8 @@ async function runTable(runtime: Runtime): Promise<Run> {
     });
     return {
       rows,
-      series: await telemetry.durationSeries(),
-      activeRequests: await telemetry.activeRequests(),
+      series: await durationSeries(telemetry),
+      activeRequests: await telemetry.counterTotal('http.server.active_requests'),
       spanCount: spans.length,
     };
   } finally {
@@ -137,12 +138,15 @@ const seriesLine = (attributes: Attributes, count: number, drop: readonly string
   )} ×${count}`;
 
 describe('Fetch-only parity: the standard route table through app.request() and over Node', () => {
+  let unregisterGlobals: () => void;
   beforeEach(() => {
+    unregisterGlobals = registerGlobals();
     // Hono's default error handler logs the two deliberate errors of the table.
     vi.spyOn(console, 'error').mockImplementation(() => {});
   });
   afterEach(() => {
     vi.restoreAllMocks();
+    unregisterGlobals();
   });
 
   it('gives the same span names, routes, statuses and metric series', async () => {

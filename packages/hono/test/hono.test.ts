@@ -1,24 +1,30 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { CheckTelemetry, registerGlobals } from '@otel-http/conformance';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { streamSSE } from 'hono/streaming';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { otel } from '../src/index.js';
 import { fetchOnly, type OpenApp, type RunnableApp, runtimes } from './runtimes.js';
-import { createTelemetry, eventually, type Telemetry } from './telemetry.js';
+import { durationSeries, eventually } from './telemetry.js';
 
-let telemetry: Telemetry;
+// The async-hooks context manager carries the server span across awaits (as on Node, Bun, Deno and
+// Workers with Node compatibility); each test registers it afresh with its own SDK.
+let telemetry: CheckTelemetry;
+let unregisterGlobals: () => void;
 let opened: OpenApp[] = [];
 
 beforeEach(() => {
-  telemetry = createTelemetry();
+  unregisterGlobals = registerGlobals();
+  telemetry = new CheckTelemetry();
 });
 
 afterEach(async () => {
   await Promise.all(opened.map((app) => app.close()));
   opened = [];
   await telemetry.shutdown();
+  unregisterGlobals();
 });
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -47,7 +53,7 @@ async function send(app: OpenApp, path: string, init?: RequestInit) {
 
 /** The routes on the duration metric, by status code. */
 async function metricRoutes(): Promise<Array<[unknown, unknown]>> {
-  const series = await telemetry.durationSeries();
+  const series = await durationSeries(telemetry);
   return series
     .map(({ attributes }): [unknown, unknown] => [
       attributes['http.response.status_code'],
@@ -102,7 +108,7 @@ describe.each(runtimes)('on $name', (runtime) => {
     expect((await send(server, '/admin/stats?denied')).status).toBe(401);
     expect((await send(server, '/admin/unknown')).status).toBe(401);
 
-    const spans = await telemetry.spans(3);
+    const spans = await telemetry.waitForSpans(3);
     expect(spans.map((span) => [span.name, span.attributes['http.route']])).toEqual([
       ['GET /admin/stats', '/admin/stats'],
       // The middleware answered before the handler, but Hono had routed the request to it.
@@ -143,13 +149,13 @@ describe.each(runtimes)('on $name', (runtime) => {
     expect((await call('getUser')).status).toBe(200);
     expect((await call('somethingElse')).status).toBe(200);
 
-    const spans = await telemetry.spans(2);
+    const spans = await telemetry.waitForSpans(2);
     expect(spans.map((span) => [span.name, span.attributes['http.route']])).toEqual([
       ['POST /rpc/getUser', '/rpc/getUser'],
       ['POST /rpc/*', '/rpc/*'],
     ]);
     expect(seen).toEqual(['/rpc/*', '/rpc/*']);
-    const routes = (await telemetry.durationSeries()).map(
+    const routes = (await durationSeries(telemetry)).map(
       ({ attributes }) => attributes['http.route'],
     );
     expect(routes.sort()).toEqual(['/rpc/*', '/rpc/getUser']);
@@ -280,7 +286,7 @@ describe.each(runtimes)('on $name', (runtime) => {
     expect(span.name).toBe('GET /events');
     expect(span.status.code).toBe(SpanStatusCode.UNSET);
     expect(span.attributes['http.response.body.size']).toBe(new TextEncoder().encode(text).length);
-    expect(await telemetry.activeRequests()).toBe(0);
+    expect(await telemetry.counterTotal('http.server.active_requests')).toBe(0);
   });
 
   it('ends a streamSSE response once when the client cancels it mid-stream', async () => {
@@ -317,7 +323,7 @@ describe.each(runtimes)('on $name', (runtime) => {
     expect(span.status.code).toBe(SpanStatusCode.ERROR);
     expect(span.attributes['http.route']).toBe('/events');
     expect(await eventually(() => abortedStreams === 1)).toBe(true);
-    expect(await telemetry.activeRequests()).toBe(0);
+    expect(await telemetry.counterTotal('http.server.active_requests')).toBe(0);
     await sleep(60);
     expect(telemetry.exporter.getFinishedSpans()).toHaveLength(1);
   });
@@ -422,7 +428,7 @@ describe('on the Fetch path only', () => {
     expect(span.attributes['error.type']).toBe('_OTHER');
     expect(span.attributes).not.toHaveProperty('http.response.status_code');
     expect(span.attributes['http.route']).toBe('/odd');
-    expect(await telemetry.activeRequests()).toBe(0);
+    expect(await telemetry.counterTotal('http.server.active_requests')).toBe(0);
   });
 
   it('has ended the span by the time a body piped for waitUntil completes (the README flush)', async () => {
@@ -475,7 +481,7 @@ describe('on the Fetch path only', () => {
     expect(await (await app.request('/who?known', {}, { remote: '192.0.2.7' })).text()).toBe('you');
     expect(await (await app.request('/who?unknown', {}, {})).text()).toBe('you');
 
-    const [known, unknown] = await telemetry.spans(2);
+    const [known, unknown] = await telemetry.waitForSpans(2);
     expect(known?.attributes).toMatchObject({
       'network.peer.address': '192.0.2.7',
       'network.peer.port': 50123,
@@ -519,7 +525,7 @@ describe('on the Fetch path only', () => {
     app.get('/health', (c) => c.text('ok'));
     const response = await app.request('/health');
     expect(await response.text()).toBe('ok');
-    expect(await telemetry.durationSeries()).toEqual([]);
+    expect(await durationSeries(telemetry)).toEqual([]);
     expect(telemetry.exporter.getFinishedSpans()).toEqual([]);
   });
 });
