@@ -110,9 +110,15 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 
 const fmt = (n) => n.toFixed(0).padStart(6);
-console.log(`node ${process.version}, ${ROUNDS} rounds × ${ITERATIONS} requests, spans ended: ${processor.ended}`);
-console.log(`otel-http start+setRoute+end  ${fmt(median(ours))} ns/request  (min ${fmt(Math.min(...ours))})`);
-console.log(`hand-written floor            ${fmt(median(minimal))} ns/request  (min ${fmt(Math.min(...minimal))})`);
+console.log(
+  `node ${process.version}, ${ROUNDS} rounds × ${ITERATIONS} requests, spans ended: ${processor.ended}`,
+);
+console.log(
+  `otel-http start+setRoute+end  ${fmt(median(ours))} ns/request  (min ${fmt(Math.min(...ours))})`,
+);
+console.log(
+  `hand-written floor            ${fmt(median(minimal))} ns/request  (min ${fmt(Math.min(...minimal))})`,
+);
 console.log(
   `ratio otel-http / floor        ${median(ratios).toFixed(2)}×  (per round ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`,
 );

@@ -58,7 +58,10 @@ function authorityOf(url: string): string | undefined {
 }
 
 /** Reads a Fetch API `Request` (Hono, Bun, Deno, Workers) as a {@link RequestInfo}. */
-export function requestInfoFromFetch(request: Request, connection: FetchConnectionInfo = {}): RequestInfo {
+export function requestInfoFromFetch(
+  request: Request,
+  connection: FetchConnectionInfo = {},
+): RequestInfo {
   return new FetchRequestInfo(request, connection);
 }
 

@@ -4,8 +4,8 @@ import {
   type Span,
   type SpanOptions,
   SpanStatusCode,
-  trace,
   type Tracer,
+  trace,
 } from '@opentelemetry/api';
 import { asException, errorType } from './errors.js';
 import { ATTR_ERROR_TYPE } from './semconv.js';

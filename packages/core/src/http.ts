@@ -52,7 +52,9 @@ export function parsePort(text: string | undefined): number | undefined {
  * Parses a `Host`-style value (`example.com`, `example.com:8080`, `[::1]:8080`) into address and
  * port. Anything that is not a plausible host gives `undefined`.
  */
-export function parseHost(value: string | undefined): { address: string; port?: number } | undefined {
+export function parseHost(
+  value: string | undefined,
+): { address: string; port?: number } | undefined {
   if (value === undefined) return undefined;
   const host = value.trim();
   if (host.length === 0 || host.length > MAX_HOST_LENGTH + 7) return undefined;

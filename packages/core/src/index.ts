@@ -3,7 +3,30 @@
  * request into a {@link RequestInfo}, call {@link createServerInstrumentation}'s `start`, run the
  * chain in the handle's context, report the route and the outcome. Everything semantic is here.
  */
+
+export * from './client/index.js';
+export { errorType } from './errors.js';
+export { endOnFetchResponse, type FetchConnectionInfo, requestInfoFromFetch } from './fetch.js';
+export {
+  activeSpan,
+  type TraceFields,
+  traceFields,
+  type WithSpanOptions,
+  withSpan,
+} from './helpers.js';
+export { parseForwarded, parseHost, splitTarget } from './http.js';
 export { createServerInstrumentation } from './lifecycle.js';
+export { redactQuery } from './redact.js';
+export { normalizeMethod } from './request-attributes.js';
+export { recordRequestError } from './request-context.js';
+export { traceResponseHeader } from './response-header.js';
+export {
+  ALWAYS_REDACTED_HEADERS,
+  DEFAULT_KNOWN_METHODS,
+  DEFAULT_REDACTED_QUERY_PARAMS,
+  DURATION_BUCKETS_SECONDS,
+  ERROR_TYPE_ABORTED,
+} from './semconv.js';
 export type {
   MetricsOptions,
   OtelHttpOptions,
@@ -13,19 +36,3 @@ export type {
   ResolvedConfig,
   ServerInstrumentation,
 } from './types.js';
-export { endOnFetchResponse, type FetchConnectionInfo, requestInfoFromFetch } from './fetch.js';
-export { activeSpan, type TraceFields, traceFields, type WithSpanOptions, withSpan } from './helpers.js';
-export { errorType } from './errors.js';
-export { recordRequestError } from './request-context.js';
-export { parseForwarded, parseHost, splitTarget } from './http.js';
-export { redactQuery } from './redact.js';
-export { normalizeMethod } from './request-attributes.js';
-export { traceResponseHeader } from './response-header.js';
-export {
-  ALWAYS_REDACTED_HEADERS,
-  DEFAULT_KNOWN_METHODS,
-  DEFAULT_REDACTED_QUERY_PARAMS,
-  DURATION_BUCKETS_SECONDS,
-  ERROR_TYPE_ABORTED,
-} from './semconv.js';
-export * from './client/index.js';

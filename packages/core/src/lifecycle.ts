@@ -109,7 +109,10 @@ class HttpServerInstrumentation implements ServerInstrumentation {
 
   get instruments(): ServerInstruments {
     this.instrumentsInstance ??= createInstruments(
-      (this.options.meterProvider ?? metrics.getMeterProvider()).getMeter(SCOPE_NAME, SCOPE_VERSION),
+      (this.options.meterProvider ?? metrics.getMeterProvider()).getMeter(
+        SCOPE_NAME,
+        SCOPE_VERSION,
+      ),
       this.config,
     );
     return this.instrumentsInstance;
@@ -287,12 +290,16 @@ class ServerRequestHandle implements RequestHandle {
       // With instrumentation-http active, it records the duration: never count it twice.
       if (this.rpc === undefined) {
         instruments.duration?.record((endTime - this.startTime) / 1000, attributes);
-        instruments.oldDuration?.record(endTime - this.startTime, this.oldAttributes(status, route));
+        instruments.oldDuration?.record(
+          endTime - this.startTime,
+          this.oldAttributes(status, route),
+        );
       }
       const requestBytes = instruments.requestBodySize ? requestBodySizeOf(this.info) : undefined;
       if (requestBytes !== undefined) instruments.requestBodySize?.record(requestBytes, attributes);
       const responseBytes = validSize(outcome.responseBodySize);
-      if (responseBytes !== undefined) instruments.responseBodySize?.record(responseBytes, attributes);
+      if (responseBytes !== undefined)
+        instruments.responseBodySize?.record(responseBytes, attributes);
     }
 
     const span = this.span;
@@ -309,7 +316,8 @@ class ServerRequestHandle implements RequestHandle {
     }
     if (config.metrics.responseBodySize) {
       const responseBytes = validSize(outcome.responseBodySize);
-      if (responseBytes !== undefined) span.setAttribute(ATTR_HTTP_RESPONSE_BODY_SIZE, responseBytes);
+      if (responseBytes !== undefined)
+        span.setAttribute(ATTR_HTTP_RESPONSE_BODY_SIZE, responseBytes);
     }
     const readHeader = outcome.responseHeader;
     if (readHeader !== undefined) {

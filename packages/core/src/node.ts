@@ -77,7 +77,8 @@ export function endOnResponseClose(
   res: ServerResponse,
   options: EndOnResponseCloseOptions = {},
 ): void {
-  const counter = options.countBodyBytes && options.method !== 'HEAD' ? countBodyBytes(res) : undefined;
+  const counter =
+    options.countBodyBytes && options.method !== 'HEAD' ? countBodyBytes(res) : undefined;
   const written = options.keepWriteHeadHeaders ? keepWriteHeadHeaders(res) : undefined;
   res.once('close', () => {
     handle.end({
@@ -116,12 +117,16 @@ function collectHeaders(given: unknown, into: Map<string, HeaderValue>): void {
   if (Array.isArray(given)) {
     const pairs = Array.isArray(given[0])
       ? (given as unknown[][])
-      : Array.from({ length: Math.floor(given.length / 2) }, (_, i) => [given[2 * i], given[2 * i + 1]]);
+      : Array.from({ length: Math.floor(given.length / 2) }, (_, i) => [
+          given[2 * i],
+          given[2 * i + 1],
+        ]);
     for (const [name, value] of pairs) {
       if (typeof name === 'string') into.set(name.toLowerCase(), value as HeaderValue);
     }
   } else if (typeof given === 'object' && given !== null) {
-    for (const [name, value] of Object.entries(given)) into.set(name.toLowerCase(), value as HeaderValue);
+    for (const [name, value] of Object.entries(given))
+      into.set(name.toLowerCase(), value as HeaderValue);
   }
 }
 
@@ -148,7 +153,10 @@ function countBodyBytes(res: ServerResponse): { bytes: number } {
 function byteLengthOf(chunk: unknown, encoding: unknown): number {
   if (chunk === undefined || chunk === null) return 0;
   if (typeof chunk === 'string') {
-    return Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
+    return Buffer.byteLength(
+      chunk,
+      typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8',
+    );
   }
   const length = (chunk as { byteLength?: unknown }).byteLength;
   return typeof length === 'number' ? length : 0;

@@ -67,8 +67,9 @@ export function resolveEndpoints(info: RequestInfo, trustProxy: boolean): Endpoi
   let clientAddress: string | undefined;
   if (trustProxy) {
     const forwarded = parseForwarded(firstHeaderValue(info.header('forwarded')));
-    const proto = (forwarded?.proto ?? firstListEntry(firstHeaderValue(info.header('x-forwarded-proto'))))
-      ?.toLowerCase();
+    const proto = (
+      forwarded?.proto ?? firstListEntry(firstHeaderValue(info.header('x-forwarded-proto')))
+    )?.toLowerCase();
     if (proto === 'http' || proto === 'https') scheme = proto;
     host =
       parseHost(forwarded?.host) ??
@@ -77,7 +78,9 @@ export function resolveEndpoints(info: RequestInfo, trustProxy: boolean): Endpoi
       forwardedNodeAddress(forwarded?.for) ??
       forwardedNodeAddress(firstListEntry(firstHeaderValue(info.header('x-forwarded-for'))));
   }
-  host ??= parseHost(firstHeaderValue(info.header(':authority')) ?? firstHeaderValue(info.header('host')));
+  host ??= parseHost(
+    firstHeaderValue(info.header(':authority')) ?? firstHeaderValue(info.header('host')),
+  );
   return {
     scheme,
     serverAddress: host?.address,
@@ -118,7 +121,8 @@ export function startAttributes(
     attributes[ATTR_SERVER_ADDRESS] = endpoints.serverAddress;
     if (endpoints.serverPort !== undefined) attributes[ATTR_SERVER_PORT] = endpoints.serverPort;
   }
-  if (endpoints.clientAddress !== undefined) attributes[ATTR_CLIENT_ADDRESS] = endpoints.clientAddress;
+  if (endpoints.clientAddress !== undefined)
+    attributes[ATTR_CLIENT_ADDRESS] = endpoints.clientAddress;
   if (info.peerAddress !== undefined) attributes[ATTR_NETWORK_PEER_ADDRESS] = info.peerAddress;
   if (info.peerPort !== undefined) attributes[ATTR_NETWORK_PEER_PORT] = info.peerPort;
   if (info.protocolVersion !== undefined) {
@@ -142,7 +146,8 @@ export function startAttributes(
     attributes[OLD_ATTR_HTTP_TARGET] = query === undefined ? info.path : `${info.path}?${query}`;
     if (endpoints.serverAddress !== undefined) {
       attributes[OLD_ATTR_NET_HOST_NAME] = endpoints.serverAddress;
-      if (endpoints.serverPort !== undefined) attributes[OLD_ATTR_NET_HOST_PORT] = endpoints.serverPort;
+      if (endpoints.serverPort !== undefined)
+        attributes[OLD_ATTR_NET_HOST_PORT] = endpoints.serverPort;
     }
     if (info.protocolVersion !== undefined) attributes[OLD_ATTR_HTTP_FLAVOR] = info.protocolVersion;
     if (userAgent !== undefined) {

@@ -12,5 +12,7 @@ export function traceResponseHeader(
   if (!trace.isSpanContextValid(spanContext)) return undefined;
   const flags = (spanContext.traceFlags & 0xff).toString(16).padStart(2, '0');
   const traceparent = `00-${spanContext.traceId}-${spanContext.spanId}-${flags}`;
-  return kind === 'traceparent' ? ['traceparent', traceparent] : ['server-timing', `trace;desc=${traceparent}`];
+  return kind === 'traceparent'
+    ? ['traceparent', traceparent]
+    : ['server-timing', `trace;desc=${traceparent}`];
 }

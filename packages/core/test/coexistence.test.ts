@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type * as Http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import { context, SpanKind } from '@opentelemetry/api';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -64,7 +64,9 @@ it('enriches the span of instrumentation-http and does not count the duration tw
     const durations = (await telemetry.scopeMetrics()).flatMap((scope) =>
       scope.metrics.filter((metric) => metric.descriptor.name === 'http.server.request.duration'),
     );
-    const points = durations.flatMap((metric) => [...metric.dataPoints] as Array<{ attributes: Record<string, unknown> }>);
+    const points = durations.flatMap(
+      (metric) => [...metric.dataPoints] as Array<{ attributes: Record<string, unknown> }>,
+    );
     expect(points).toHaveLength(1);
     expect(points[0]?.attributes['http.route']).toBe('/users/:id');
   } finally {

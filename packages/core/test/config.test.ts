@@ -21,11 +21,21 @@ describe('resolveConfig', () => {
       traceResponseHeader: false,
       captureRequestHeaders: [],
       captureResponseHeaders: [],
-      metrics: { duration: true, activeRequests: true, requestBodySize: false, responseBodySize: false },
+      metrics: {
+        duration: true,
+        activeRequests: true,
+        requestBodySize: false,
+        responseBodySize: false,
+      },
     });
     expect([...config.knownMethods]).toEqual(DEFAULT_KNOWN_METHODS);
     expect([...config.redactQueryParams]).toEqual(DEFAULT_REDACTED_QUERY_PARAMS);
-    expect([...config.sensitiveHeaders]).toEqual(['authorization', 'cookie', 'set-cookie', 'proxy-authorization']);
+    expect([...config.sensitiveHeaders]).toEqual([
+      'authorization',
+      'cookie',
+      'set-cookie',
+      'proxy-authorization',
+    ]);
   });
 
   it.each([
@@ -52,9 +62,16 @@ describe('resolveConfig', () => {
   });
 
   it('extends or replaces the query redaction list, and lower-cases header names', () => {
-    expect([...resolveConfig({ redactQueryParams: ['token'] }).redactQueryParams]).toContain('token');
-    expect([...resolveConfig({ redactQueryParams: () => ['only'] }).redactQueryParams]).toEqual(['only']);
-    const config = resolveConfig({ captureRequestHeaders: ['X-A', 'x-a', ' '], sensitiveHeaders: ['X-Api-Key'] });
+    expect([...resolveConfig({ redactQueryParams: ['token'] }).redactQueryParams]).toContain(
+      'token',
+    );
+    expect([...resolveConfig({ redactQueryParams: () => ['only'] }).redactQueryParams]).toEqual([
+      'only',
+    ]);
+    const config = resolveConfig({
+      captureRequestHeaders: ['X-A', 'x-a', ' '],
+      sensitiveHeaders: ['X-Api-Key'],
+    });
     expect(config.captureRequestHeaders).toEqual(['x-a']);
     expect(config.sensitiveHeaders.has('x-api-key')).toBe(true);
   });
@@ -66,7 +83,9 @@ describe('resolveConfig', () => {
       requestBodySize: false,
       responseBodySize: false,
     });
-    expect(resolveConfig({ metrics: { activeRequests: false, requestBodySize: true } }).metrics).toEqual({
+    expect(
+      resolveConfig({ metrics: { activeRequests: false, requestBodySize: true } }).metrics,
+    ).toEqual({
       duration: true,
       activeRequests: false,
       requestBodySize: true,

@@ -1,4 +1,4 @@
-import { metrics, SpanStatusCode, trace } from '@opentelemetry/api';
+import { metrics, SpanStatusCode } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   activeSpan,
@@ -22,7 +22,13 @@ describe('requestInfoFromFetch', () => {
       new Request('https://api.example:8443/a/b?c=1', { headers: { 'User-Agent': 'ua' } }),
       { peerAddress: '10.1.1.1' },
     );
-    expect(info).toMatchObject({ method: 'GET', scheme: 'https', path: '/a/b', query: 'c=1', peerAddress: '10.1.1.1' });
+    expect(info).toMatchObject({
+      method: 'GET',
+      scheme: 'https',
+      path: '/a/b',
+      query: 'c=1',
+      peerAddress: '10.1.1.1',
+    });
     expect(info.header('user-agent')).toBe('ua');
     expect(info.header(':authority')).toBe('api.example:8443');
     expect(info.headerNames?.()).toEqual(['user-agent']);
@@ -65,7 +71,9 @@ describe('endOnFetchResponse', () => {
     expect(handle.ended).toBe(true);
     const [span] = t.spans();
     expect(span?.attributes['http.response.body.size']).toBe(encoder.encode(text).byteLength);
-    expect((span?.duration[1] ?? 0) / 1e6 + (span?.duration[0] ?? 0) * 1000).toBeGreaterThanOrEqual(55);
+    expect((span?.duration[1] ?? 0) / 1e6 + (span?.duration[0] ?? 0) * 1000).toBeGreaterThanOrEqual(
+      55,
+    );
   });
 
   it('reports a cancelled stream as aborted', async () => {
@@ -119,7 +127,9 @@ describe('helpers', () => {
         { tracer },
       ),
     ).toThrow(error);
-    await expect(withSpan('async', async () => Promise.reject(error), { tracer })).rejects.toBe(error);
+    await expect(withSpan('async', async () => Promise.reject(error), { tracer })).rejects.toBe(
+      error,
+    );
     for (const span of t.spans()) {
       expect(span.status.code).toBe(SpanStatusCode.ERROR);
       expect(span.attributes['error.type']).toBe('RangeError');

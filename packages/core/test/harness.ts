@@ -22,7 +22,11 @@ import {
   type Sampler,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { createServerInstrumentation, type OtelHttpOptions, type RequestHandle } from '../src/index.js';
+import {
+  createServerInstrumentation,
+  type OtelHttpOptions,
+  type RequestHandle,
+} from '../src/index.js';
 import { startNodeRequest } from '../src/node.js';
 
 /** A metric reader the test collects from on demand. */

@@ -1,6 +1,17 @@
 import { request as httpRequest } from 'node:http';
-import { diag, DiagLogLevel, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { AlwaysOffSampler, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
+import {
+  DiagLogLevel,
+  diag,
+  propagation,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
+import {
+  AlwaysOffSampler,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+} from '@opentelemetry/sdk-trace-base';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { activeSpan, DURATION_BUCKETS_SECONDS, recordRequestError } from '../src/index.js';
 import { createTelemetry, registerGlobals, startServer } from './harness.js';
@@ -118,9 +129,14 @@ describe('server span', () => {
 
   it('honours a custom known-methods list', async () => {
     const t = createTelemetry();
-    const server = await serve({ ...t, knownMethods: ['GET', 'PURGE'] }, (_req, res) => void res.end());
+    const server = await serve(
+      { ...t, knownMethods: ['GET', 'PURGE'] },
+      (_req, res) => void res.end(),
+    );
     await new Promise<void>((resolve) => {
-      httpRequest(`${server.url}/x`, { method: 'PURGE' }, (res) => res.resume().on('end', resolve)).end();
+      httpRequest(`${server.url}/x`, { method: 'PURGE' }, (res) =>
+        res.resume().on('end', resolve),
+      ).end();
     });
     const [span] = await t.waitForSpans(1);
     expect(span?.attributes['http.request.method']).toBe('PURGE');
@@ -174,7 +190,10 @@ describe('propagation', () => {
     expect(baggage).toBeUndefined();
 
     const t2 = createTelemetry();
-    const server2 = await serve({ ...t2, trustRemoteContext: () => false }, (_req, res) => void res.end());
+    const server2 = await serve(
+      { ...t2, trustRemoteContext: () => false },
+      (_req, res) => void res.end(),
+    );
     await fetch(server2.url, { headers: { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01` } });
     const [span] = await t2.waitForSpans(1);
     expect(span?.spanContext().traceId).not.toBe(TRACE_ID);
@@ -185,7 +204,9 @@ describe('propagation', () => {
   it('ignores a malformed traceparent and starts a new trace', async () => {
     const t = createTelemetry();
     const server = await serve(t, (_req, res) => void res.end('ok'));
-    const response = await fetch(server.url, { headers: { traceparent: `00-${'0'.repeat(32)}-${PARENT_ID}-01` } });
+    const response = await fetch(server.url, {
+      headers: { traceparent: `00-${'0'.repeat(32)}-${PARENT_ID}-01` },
+    });
     expect(response.status).toBe(200);
     const [span] = await t.waitForSpans(1);
     expect(span?.spanContext().traceId).not.toBe('0'.repeat(32));
@@ -249,7 +270,10 @@ describe('metrics', () => {
     expect(t.spans()).toHaveLength(0);
     const metric = await t.metric('http.server.request.duration');
     expect(metric?.descriptor.unit).toBe('s');
-    const [point] = (metric?.dataPoints ?? []) as Array<{ attributes: object; value: { buckets: { boundaries: number[] } } }>;
+    const [point] = (metric?.dataPoints ?? []) as Array<{
+      attributes: object;
+      value: { buckets: { boundaries: number[] } };
+    }>;
     expect(point?.value.buckets.boundaries).toEqual(DURATION_BUCKETS_SECONDS);
     expect(point?.attributes).toEqual({
       'http.request.method': 'GET',
@@ -293,7 +317,10 @@ describe('metrics', () => {
 describe('options and hostile user code', () => {
   it('ignores requests by path, regular expression or predicate', async () => {
     const t = createTelemetry();
-    const server = await serve({ ...t, ignore: ['/health', /^\/internal\//g] }, (_req, res) => void res.end());
+    const server = await serve(
+      { ...t, ignore: ['/health', /^\/internal\//g] },
+      (_req, res) => void res.end(),
+    );
     await fetch(`${server.url}/health`);
     await fetch(`${server.url}/internal/a`);
     await fetch(`${server.url}/internal/b`);
@@ -399,7 +426,11 @@ describe('options and hostile user code', () => {
     const a = await serve(untrusted, (_req, res) => void res.end());
     await fetch(a.url, { headers });
     const [plain] = await untrusted.waitForSpans(1);
-    expect(plain?.attributes).toMatchObject({ 'client.address': '127.0.0.1', 'url.scheme': 'http', 'server.address': '127.0.0.1' });
+    expect(plain?.attributes).toMatchObject({
+      'client.address': '127.0.0.1',
+      'url.scheme': 'http',
+      'server.address': '127.0.0.1',
+    });
 
     const trusted = createTelemetry();
     const b = await serve({ ...trusted, trustProxy: true }, (_req, res) => void res.end());
@@ -425,6 +456,8 @@ describe('options and hostile user code', () => {
     });
     const header = (await fetch(b.url)).headers.get('server-timing');
     const [span] = await on.waitForSpans(1);
-    expect(header).toBe(`trace;desc=00-${span?.spanContext().traceId}-${span?.spanContext().spanId}-01`);
+    expect(header).toBe(
+      `trace;desc=00-${span?.spanContext().traceId}-${span?.spanContext().spanId}-01`,
+    );
   });
 });

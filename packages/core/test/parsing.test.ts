@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { errorType, parseForwarded, parseHost, redactQuery, splitTarget } from '../src/index.js';
 import { firstListEntry, forwardedNodeAddress, parsePort, protocolVersionOf } from '../src/http.js';
+import { errorType, parseForwarded, parseHost, redactQuery, splitTarget } from '../src/index.js';
 import { DEFAULT_REDACTED_QUERY_PARAMS } from '../src/semconv.js';
 
 describe('splitTarget', () => {
@@ -111,7 +111,10 @@ describe('redactQuery', () => {
     ['%73ig=abc', '%73ig=REDACTED'],
     ['sig', 'sig'],
     ['sig=', 'sig=REDACTED'],
-    ['X-Amz-Credential=a%2Fb&X-Amz-Signature=f00', 'X-Amz-Credential=REDACTED&X-Amz-Signature=REDACTED'],
+    [
+      'X-Amz-Credential=a%2Fb&X-Amz-Signature=f00',
+      'X-Amz-Credential=REDACTED&X-Amz-Signature=REDACTED',
+    ],
     ['a=1&&sig=2&', 'a=1&&sig=REDACTED&'],
     ['%E0%A4%A=1&sig=2', '%E0%A4%A=1&sig=REDACTED'],
     ['', ''],

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { type Context, context, type Span } from '@opentelemetry/api';
 import {
   createServerInstrumentation,
@@ -5,7 +6,6 @@ import {
   type RequestHandle,
 } from '@otel-http/core';
 import { startNodeRequest } from '@otel-http/core/node';
-import type { IncomingMessage } from 'node:http';
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
