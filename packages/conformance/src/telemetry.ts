@@ -19,7 +19,6 @@ import {
   type Sampler,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import type { OtelHttpOptions } from '@otel-http/core';
 import { histogramPoints, sumPoints, sumTotal } from './metrics.js';
 import { sleep } from './routes.js';
 
@@ -53,7 +52,7 @@ export class CheckTelemetry {
   }
 
   /** Both providers, to spread into the adapter's options: `otel({ ...telemetry.options })`. */
-  get options(): Pick<OtelHttpOptions, 'tracerProvider' | 'meterProvider'> {
+  get options(): { tracerProvider: BasicTracerProvider; meterProvider: MeterProvider } {
     return { tracerProvider: this.tracerProvider, meterProvider: this.meterProvider };
   }
 
