@@ -5,21 +5,25 @@ import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Router from '@koa/router';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { CheckTelemetry, registerGlobals } from '@otel-http/conformance';
 import type { OtelHttpOptions } from '@otel-http/core';
 import Koa from 'koa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { otel, recordRequestError } from '../src/index.js';
 import { listen, type RunningApp } from './server.js';
-import { createTelemetry } from './telemetry.js';
 
-const telemetry = createTelemetry();
+const telemetry = new CheckTelemetry();
+const unregisterGlobals = registerGlobals();
 const running: RunningApp[] = [];
 
 afterEach(async () => {
   await Promise.all(running.splice(0).map((app) => app.close()));
-  telemetry.reset();
+  telemetry.exporter.reset();
 });
-afterAll(() => telemetry.shutdown());
+afterAll(async () => {
+  await telemetry.shutdown();
+  unregisterGlobals();
+});
 
 /** An application with the middleware first and the given setup after it. */
 function build(setup: (app: Koa) => void, options: OtelHttpOptions = {}): Koa {
@@ -105,7 +109,7 @@ describe('the route, as @koa/router matched it', () => {
     await response.arrayBuffer();
     expect(response.status).toBe(status);
 
-    const [span, extra] = await telemetry.spans();
+    const [span, extra] = await telemetry.waitForSpans();
     expect(extra).toBeUndefined();
     expect(span?.attributes['http.route']).toBe(route);
     expect(span?.name).toBe(route ? `${method} ${route}` : method);
@@ -131,7 +135,7 @@ describe("Koa's error handling", () => {
     expect(seen).toHaveLength(1);
     expect(seen[0]).toBe(thrown);
 
-    const [span] = await telemetry.spans();
+    const [span] = await telemetry.waitForSpans();
     expect(span?.status.code).toBe(SpanStatusCode.ERROR);
     expect(span?.attributes['http.response.status_code']).toBe(500);
     expect(span?.attributes['error.type']).toBe('BoomError');
@@ -160,7 +164,7 @@ describe("Koa's error handling", () => {
     expect(await response.text()).toBe('order id must be numeric');
     expect(seen).toEqual([thrown]);
 
-    const [span] = await telemetry.spans();
+    const [span] = await telemetry.waitForSpans();
     expect(span?.name).toBe('GET /orders/:id');
     expect(span?.status.code).toBe(SpanStatusCode.UNSET);
     expect(span?.attributes['http.response.status_code']).toBe(400);
@@ -195,7 +199,7 @@ describe("Koa's error handling", () => {
     expect(seen).toHaveLength(1);
     expect(seen[0]).toBe(thrown);
 
-    const [span, extra] = await telemetry.spans();
+    const [span, extra] = await telemetry.waitForSpans();
     expect(extra).toBeUndefined();
     expect(span?.name).toBe('GET /brew/:drink');
     expect(span?.attributes['http.route']).toBe('/brew/:drink');
@@ -224,7 +228,7 @@ describe('an error middleware that answers a 500 itself', () => {
     });
     const response = await fetch(`${url}/stock/p1`);
     expect(response.status).toBe(500);
-    const [span] = await telemetry.spans();
+    const [span] = await telemetry.waitForSpans();
     expect(span?.attributes['error.type']).toBe('BoomError');
     expect(span?.status.code).toBe(SpanStatusCode.ERROR);
     expect(span?.events.map((event) => event.name)).toEqual(['exception']);
@@ -245,7 +249,7 @@ describe('the trace response header and Koa error answers', () => {
     const response = await fetch(`${url}/explode`);
     expect(response.status).toBe(500);
     expect(response.headers.get('traceparent')).toBeNull();
-    expect(await telemetry.spans()).toHaveLength(1);
+    expect(await telemetry.waitForSpans()).toHaveLength(1);
   });
 
   it('is kept when an error middleware of the application answers', async () => {
@@ -265,7 +269,7 @@ describe('the trace response header and Koa error answers', () => {
     );
     const response = await fetch(`${url}/explode`);
     expect(response.status).toBe(500);
-    const [span] = await telemetry.spans();
+    const [span] = await telemetry.waitForSpans();
     const { traceId, spanId } = span!.spanContext();
     expect(response.headers.get('traceparent')).toBe(`00-${traceId}-${spanId}-01`);
   });
@@ -304,14 +308,12 @@ describe('the end of the request', () => {
 
     release();
     while (!(await reader.read()).done) {}
-    const [span, extra] = await telemetry.spans();
+    const [span, extra] = await telemetry.waitForSpans();
     expect(extra).toBeUndefined();
     expect(span?.name).toBe('GET /download');
     expect(span?.attributes['http.response.status_code']).toBe(200);
-    const [size] = await telemetry.points('http.server.response.body.size');
-    expect((size?.value as { sum: number } | undefined)?.sum).toBe(
-      'first chunk\nlast chunk\n'.length,
-    );
+    const [size] = await telemetry.histogram('http.server.response.body.size');
+    expect(size?.value.sum).toBe('first chunk\nlast chunk\n'.length);
   });
 
   it('ends a server-sent event stream once when the client hangs up mid-stream', async () => {
@@ -348,7 +350,7 @@ describe('the end of the request', () => {
       setTimeout(() => reject(new Error('no event received')), 5_000).unref();
     });
 
-    const [span] = await telemetry.spans();
+    const [span] = await telemetry.waitForSpans();
     // Koa destroys the body stream when the response closes; by then the span has ended, once.
     for (let i = 0; i < 200 && !producerStopped; i++) await sleep(10);
     expect(producerStopped).toBe(true);
@@ -356,7 +358,7 @@ describe('the end of the request', () => {
     expect(span?.name).toBe('GET /events');
     expect(span?.attributes['http.response.status_code']).toBe(200);
     expect(span?.attributes['error.type']).toBe('aborted');
-    const [active] = await telemetry.points('http.server.active_requests');
+    const [active] = await telemetry.counter('http.server.active_requests');
     expect(active?.value).toBe(0);
   });
 
@@ -384,7 +386,7 @@ describe('the end of the request', () => {
     await started;
     request.destroy();
 
-    const [span] = await telemetry.spans();
+    const [span] = await telemetry.waitForSpans();
     expect(span?.name).toBe('GET /reports/:id');
     expect(span?.attributes['http.route']).toBe('/reports/:id');
     expect(span?.attributes['http.response.status_code']).toBeUndefined();
@@ -419,7 +421,7 @@ describe('HTTP/2', () => {
       });
       expect(status).toBe(200);
 
-      const [span] = await telemetry.spans();
+      const [span] = await telemetry.waitForSpans();
       expect(span?.name).toBe('GET /users/:id');
       expect(span?.attributes['http.response.status_code']).toBe(200);
       expect(span?.attributes['network.protocol.version']).toBe('2');
@@ -451,7 +453,7 @@ describe('the active context downstream', () => {
 
     const response = await fetch(`${url}/work`);
     const { seenBy } = (await response.json()) as { seenBy: string };
-    const spans = await telemetry.spans(2);
+    const spans = await telemetry.waitForSpans(2);
     const server = spans.find((span) => span.name === 'GET /work');
     const work = spans.find((span) => span.name === 'work');
     expect(seenBy).toBe(server?.spanContext().spanId);
