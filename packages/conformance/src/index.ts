@@ -10,6 +10,7 @@ import { CheckTelemetry, registerGlobals } from './telemetry.js';
 export type { AdapterHarness, ConformanceServer } from './harness.js';
 export { type CheckOutcome, ResultsTable } from './results.js';
 export { BoomError, FailError, type Probe, probe, ROUTES, sleep } from './routes.js';
+export { whenListening } from './server.js';
 export { CheckTelemetry, registerGlobals } from './telemetry.js';
 export { type WaitOptions, waitFor } from './wait.js';
 
