@@ -1,6 +1,4 @@
-import { once } from 'node:events';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import {
   BoomError,
   type ConformanceServer,
@@ -8,6 +6,7 @@ import {
   probe,
   ROUTES,
   sleep,
+  whenListening,
 } from '@otel-http/conformance';
 import express, { type Express } from 'express';
 import { type OtelHttpOptions, otel } from '../src/index.js';
@@ -88,16 +87,6 @@ const EXPRESS_5_VERSION: string = require('express/package.json').version;
 const EXPRESS_4_VERSION: string = require('express4/package.json').version;
 
 /** Listens on a loopback port; `close` drops open connections so that it never waits. */
-export async function listen(app: Express): Promise<ConformanceServer> {
-  const server = app.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+export function listen(app: Express): Promise<ConformanceServer> {
+  return whenListening(app.listen(0, '127.0.0.1'));
 }

@@ -5,16 +5,16 @@ import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Router from '@koa/router';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
-import { CheckTelemetry, registerGlobals } from '@otel-http/conformance';
+import { CheckTelemetry, type ConformanceServer, registerGlobals } from '@otel-http/conformance';
 import type { OtelHttpOptions } from '@otel-http/core';
 import Koa from 'koa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { otel, recordRequestError } from '../src/index.js';
-import { listen, type RunningApp } from './server.js';
+import { listen } from './server.js';
 
 const telemetry = new CheckTelemetry();
 const unregisterGlobals = registerGlobals();
-const running: RunningApp[] = [];
+const running: ConformanceServer[] = [];
 
 afterEach(async () => {
   await Promise.all(running.splice(0).map((app) => app.close()));
@@ -51,7 +51,7 @@ const ok = (ctx: Koa.Context) => {
 };
 
 describe('the route, as @koa/router matched it', () => {
-  let shared: RunningApp;
+  let shared: ConformanceServer;
 
   beforeAll(async () => {
     const deeper = new Router({ prefix: '/deep' });
