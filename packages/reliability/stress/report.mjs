@@ -453,11 +453,21 @@ const renderers = {
       r.longestSpanName <= NAME_BOUND &&
       r.longestMetricRoute <= 256 &&
       r.reported;
+    const MISBEHAVIOURS_WITH_DEFECTS = new Set(
+      results.filter((r) => r.knownDefect).map((r) => r.misbehaviour),
+    );
+    const defects = [
+      ...new Map(
+        results.filter((r) => r.knownDefect).map((r) => [r.misbehaviour, r.knownDefect]),
+      ).entries(),
+    ];
     const rows = names.map((name) => [
       name,
       ...targets.map((target) => {
         const r = results.find((x) => x.misbehaviour === name && x.target === target);
-        return r ? `${verdict(ok(r))} (longest name ${r.longestSpanName})` : '–';
+        if (!r) return '–';
+        const defect = MISBEHAVIOURS_WITH_DEFECTS.has(name) && !ok(r) ? ', known defect' : '';
+        return `${verdict(ok(r))} (${r.spans} spans, longest name ${r.longestSpanName}${defect})`;
       }),
     ]);
     return section(
@@ -469,7 +479,11 @@ const renderers = {
         'are those of the app, three spans, names within 256 characters plus the method, metric routes within 256, and',
         'the diagnostic logger told about each throw.',
       ].join('\n'),
-      table(['misbehaviour', ...targets], rows),
+      `${table(['misbehaviour', ...targets], rows)}${
+        defects.length
+          ? `\n\nKnown defects (pinned by \`it.fails\` tests):\n\n${defects.map(([name, what]) => `- **${name}**: ${what}.`).join('\n')}`
+          : ''
+      }`,
       only('misbehaving'),
     );
   },

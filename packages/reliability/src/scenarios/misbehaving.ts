@@ -28,6 +28,8 @@ export interface Misbehaviour {
   readonly route?: string;
   /** The route on the span when it differs from the metric's (`''`: none). */
   readonly spanRoute?: string;
+  /** A defect of otel-http that makes this case fail today: what, and where. */
+  readonly knownDefect?: string;
 }
 
 const hugeName = 'n'.repeat(MB);
@@ -103,6 +105,13 @@ export const MISBEHAVIOURS: readonly Misbehaviour[] = [
   },
   { name: 'ignore predicate throws', options: { ignore: boom }, reported: 'ignore' },
   {
+    name: 'ignore predicate is async (resolves to false)',
+    options: { ignore: (async () => false) as unknown as OtelHttpOptions['ignore'] },
+    knownDefect:
+      'core `callSafely` (diag.ts) returns the promise itself, and `start` (lifecycle.ts) tests it for ' +
+      'truthiness: every request is ignored — no span, no metric — without a word to the diagnostic logger',
+  },
+  {
     name: 'propagator throws',
     options: {
       propagator: {
@@ -140,6 +149,7 @@ export interface MisbehaviourResult {
   longestMetricRoute: number;
   reported: boolean;
   diagnostics: number;
+  knownDefect: string | undefined;
 }
 
 /** Three requests (a JSON route, a stream, a 404) under one misbehaviour. */
@@ -163,7 +173,7 @@ export async function runMisbehaviour(
     const missing = await send(`${server.url}/missing`);
     if (missing.status !== 404) broken.push(`/missing → ${missing.status}`);
 
-    const spans = await telemetry.waitForSpans(3, 2_000);
+    const spans = await telemetry.waitForSpans(3, 1_000);
     const points = await telemetry.points(METRIC.duration);
     const metricRoutes = points
       .map((p) => p.attributes['http.route'])
@@ -183,6 +193,7 @@ export async function runMisbehaviour(
         misbehaviour.reported === undefined ||
         messages.some((m) => m.message.includes(misbehaviour.reported as string)),
       diagnostics: messages.length,
+      knownDefect: misbehaviour.knownDefect,
     };
   } finally {
     diagnostics.restore();
