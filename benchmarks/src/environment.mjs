@@ -57,7 +57,7 @@ export function gitCommit() {
     }).trim();
     const changes = execFileSync(
       'git',
-      ['status', '--porcelain', '--', 'packages', 'benchmarks/src'],
+      ['status', '--porcelain', '--untracked-files=no', '--', 'packages', 'benchmarks/src'],
       {
         cwd: REPO_DIR,
         encoding: 'utf8',
