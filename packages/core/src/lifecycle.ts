@@ -88,6 +88,7 @@ class HttpServerInstrumentation implements ServerInstrumentation {
   readonly config: ResolvedConfig;
   readonly options: OtelHttpOptions;
   private readonly ignored: ((info: RequestInfo) => boolean) | undefined;
+  private warnedAboutIgnore = false;
   private tracerInstance: Tracer | undefined;
   private instrumentsInstance: ServerInstruments | undefined;
   /** `{ method, scheme }` attribute sets, shared by every request with the same pair. */
@@ -119,11 +120,22 @@ class HttpServerInstrumentation implements ServerInstrumentation {
   }
 
   start(info: RequestInfo): RequestHandle | undefined {
-    const ignored = this.ignored;
-    if (ignored !== undefined && callSafely('the ignore option', () => ignored(info), false)) {
-      return undefined;
-    }
+    if (this.ignored !== undefined && this.isIgnored(this.ignored, info)) return undefined;
     return new ServerRequestHandle(this, info);
+  }
+
+  /** Only a synchronous `true` ignores: a promise (an async predicate) would ignore everything. */
+  private isIgnored(ignored: (info: RequestInfo) => boolean, info: RequestInfo): boolean {
+    const verdict: unknown = callSafely('the ignore option', () => ignored(info), false);
+    if (typeof verdict === 'boolean') return verdict;
+    if (!this.warnedAboutIgnore) {
+      this.warnedAboutIgnore = true;
+      logger.warn(
+        `the ignore option returned ${verdict === null ? 'null' : typeof verdict}, not a boolean: ` +
+          'requests are recorded. It must return true or false synchronously.',
+      );
+    }
+    return false;
   }
 
   /** The `{ http.request.method, url.scheme }` set, created once per pair. */

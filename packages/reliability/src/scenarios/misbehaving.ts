@@ -107,9 +107,7 @@ export const MISBEHAVIOURS: readonly Misbehaviour[] = [
   {
     name: 'ignore predicate is async (resolves to false)',
     options: { ignore: (async () => false) as unknown as OtelHttpOptions['ignore'] },
-    knownDefect:
-      'core `callSafely` (diag.ts) returns the promise itself, and `start` (lifecycle.ts) tests it for ' +
-      'truthiness: every request is ignored — no span, no metric — without a word to the diagnostic logger',
+    reported: 'ignore option',
   },
   {
     name: 'propagator throws',
