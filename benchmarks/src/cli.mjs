@@ -6,7 +6,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { checkBuiltPackages, gitCommit, packageVersions } from './environment.mjs';
+import { checkBuiltPackages, gitCommit, nodeVersion, packageVersions } from './environment.mjs';
 import { FRAMEWORKS, MODES } from './matrix.mjs';
 import { canPin, startLoadGenerator } from './processes.mjs';
 import { renderMarkdown } from './report/markdown.mjs';
@@ -99,6 +99,7 @@ const pinning = pin ? { server: 1, load: 0 } : undefined;
 config.serverCpu = pinning?.server;
 
 checkBuiltPackages(config.frameworks);
+const serverNodeVersion = nodeVersion(config.node);
 
 const benchDir = fileURLToPath(new URL('..', import.meta.url));
 const outDir = values.out ?? join(benchDir, quick ? 'results/raw' : 'results');
@@ -121,7 +122,7 @@ try {
   await load.stop();
 }
 
-const serverNode = outcome.serverNode ?? 'unknown';
+const serverNode = outcome.serverNode ?? serverNodeVersion;
 const foreignCpu = spread(outcome.runs.map((run) => run.foreignCpuShare));
 const result = buildResult(
   {

@@ -48,6 +48,22 @@ export function packageVersions() {
   return versions;
 }
 
+/**
+ * The version of a Node binary (`v24.1.0`); throws a readable error when it does not run, before
+ * the matrix starts rather than as one failed server per cell.
+ *
+ * @param {string} binary
+ */
+export function nodeVersion(binary) {
+  try {
+    return execFileSync(binary, ['--version'], { encoding: 'utf8' }).trim();
+  } catch (error) {
+    throw new Error(
+      `the server Node binary ${binary} does not run: ${error instanceof Error ? error.message : error}`,
+    );
+  }
+}
+
 /** The short commit, with `+dirty` when the packages or the harness have uncommitted changes. */
 export function gitCommit() {
   try {
