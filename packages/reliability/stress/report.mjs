@@ -510,8 +510,8 @@ function renderFindings(runs) {
   return section(
     'Defects this suite found, re-measured',
     [
-      'Both were found by the tests of `packages/reliability` and fixed in their areas since; the tests that found',
-      'them now guard against their return, and this re-measures them at volume.',
+      'These were found by the tests of `packages/reliability` and fixed in their areas since; the tests that found',
+      'them now guard against their return, and the first two are re-measured here at volume.',
       '',
       '- **Malformed percent-encoding in the path** (`GET /files/%zz…`): Fastify answers 400 (`FST_ERR_BAD_URL`)',
       '  before any hook runs, so `@otel-http/fastify` used to record neither span nor measurement for such',
@@ -520,6 +520,9 @@ function renderFindings(runs) {
       '  throw only; the promise an `async` hook returns was dropped, leaving one unhandled rejection per call (by',
       '  default Node ends the process on those) and nothing for the diagnostic logger. Expected: none; the job',
       '  process counts them with a listener of its own.',
+      '- **An async `ignore` predicate** (JavaScript callers are not type-checked): its promise was tested for',
+      '  truthiness, so every request was ignored — no span, no metric, no diagnostic. Re-checked in the',
+      '  "Misbehaving user code" table (`ignore predicate is async`).',
     ].join('\n'),
     table(['defect', 'target', 'requests', 'observed', 'expected', 'status'], rows),
     'STRESS_ONLY=finding-malformed-path,finding-async-hooks pnpm --filter @otel-http/reliability stress',
