@@ -1,7 +1,25 @@
 import { diag } from '@opentelemetry/api';
 
-/** The diagnostic logger of this package: every contained failure is reported here. */
-export const logger = diag.createComponentLogger({ namespace: '@otel-http/core' });
+const componentLogger = diag.createComponentLogger({ namespace: '@otel-http/core' });
+
+/**
+ * The diagnostic logger of this package: every contained failure is reported here. A logger
+ * registered by the application that throws itself is ignored, so that reporting a problem can
+ * never become one for the request.
+ */
+export const logger = {
+  error: (message: string, ...args: unknown[]) => report('error', message, args),
+  warn: (message: string, ...args: unknown[]) => report('warn', message, args),
+  debug: (message: string, ...args: unknown[]) => report('debug', message, args),
+};
+
+function report(level: 'error' | 'warn' | 'debug', message: string, args: unknown[]): void {
+  try {
+    componentLogger[level](message, ...args);
+  } catch {
+    // nothing left to tell it to
+  }
+}
 
 /**
  * Runs user-supplied code (hooks, predicates, overrides) so that a failure never reaches the

@@ -369,6 +369,34 @@ describe('options and hostile user code', () => {
     }
   });
 
+  it('survives a diagnostic logger that throws while reporting a throwing hook', async () => {
+    const t = createTelemetry();
+    const explode = () => {
+      throw new Error('logger down');
+    };
+    diag.setLogger(
+      { error: explode, warn: explode, info() {}, debug() {}, verbose() {} },
+      // (the API's own registration messages are debug-level)
+      { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
+    );
+    try {
+      const server = await serve(
+        {
+          ...t,
+          requestHook: () => {
+            throw new Error('hook');
+          },
+        },
+        (_req, res) => void res.end('fine'),
+      );
+      const response = await fetch(server.url);
+      expect(await response.text()).toBe('fine');
+      expect(await t.waitForSpans(1)).toHaveLength(1);
+    } finally {
+      diag.disable();
+    }
+  });
+
   it('captures allowed headers as string arrays and redacts credentials even when listed', async () => {
     const t = createTelemetry();
     const server = await serve(
