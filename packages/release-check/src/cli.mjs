@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+// The release checks, run after `pnpm build` (see ../README.md):
+//
+//   node src/cli.mjs packages [--out <dir>] [package ...]   pack, then publint, attw, file rules
+//   node src/cli.mjs release                                changeset version + npm publish --dry-run
+//   node src/cli.mjs matrix [options]                       installed tarballs, every runtime
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { checkPackedPackage, printReports } from './check-packages.mjs';
+import { runMatrix } from './matrix.mjs';
+import { pack } from './pack.mjs';
+import { rehearseRelease } from './release.mjs';
+import { publicPackages } from './workspace.mjs';
+
+const [command, ...rest] = process.argv.slice(2);
+
+async function packagesCommand(args) {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { out: { type: 'string' } },
+    allowPositionals: true,
+  });
+  const packages = publicPackages(undefined, positionals);
+  if (packages.length === 0) throw new Error('no publishable package matched');
+  const destination = values.out
+    ? resolve(values.out)
+    : mkdtempSync(join(tmpdir(), 'otel-http-pack-'));
+  try {
+    const reports = [];
+    for (const pkg of packages) {
+      try {
+        reports.push(await checkPackedPackage(pack(pkg, destination)));
+      } catch (error) {
+        reports.push({
+          name: pkg.manifest.name,
+          problems: [String(error?.stack ?? error)],
+          notes: [],
+        });
+      }
+    }
+    if (values.out) console.log(`\ntarballs kept in ${destination}`);
+    return printReports(reports, 'check-packages');
+  } finally {
+    if (!values.out) rmSync(destination, { recursive: true, force: true });
+  }
+}
+
+async function matrixCommand(args) {
+  const { values } = parseArgs({
+    args,
+    options: {
+      packs: { type: 'string' },
+      node: { type: 'string', multiple: true },
+      reports: { type: 'string' },
+      only: { type: 'string' },
+      keep: { type: 'boolean', default: false },
+    },
+  });
+  return runMatrix({
+    packs: values.packs ? resolve(values.packs) : undefined,
+    nodes: values.node ?? [process.execPath],
+    reports: values.reports ? resolve(values.reports) : undefined,
+    only: values.only?.split(',').filter(Boolean),
+    keep: values.keep,
+  });
+}
+
+const commands = {
+  packages: packagesCommand,
+  release: () => rehearseRelease(),
+  matrix: matrixCommand,
+};
+
+if (!(command in commands)) {
+  console.error(`usage: cli.mjs <${Object.keys(commands).join('|')}> [options]`);
+  process.exit(2);
+}
+const ok = await commands[command](rest);
+process.exit(ok ? 0 : 1);

@@ -1,0 +1,228 @@
+// The compatibility matrix, proven from the packed tarballs the way a user gets them: an empty
+// project outside the repository, plain `npm install` of the tarballs next to a framework, the
+// OpenTelemetry API and SDK from the registry, then the project's tests (fixtures/installed) on
+// each Node version. One project per framework set and SDK line, shared by every adapter.
+import { spawnSync } from 'node:child_process';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pack } from './pack.mjs';
+import { publicPackages } from './workspace.mjs';
+
+const FIXTURES = fileURLToPath(new URL('../fixtures/installed/', import.meta.url));
+const ADAPTERS = ['express', 'fastify', 'hono', 'koa'];
+
+/**
+ * The framework sets: the newest release of every framework, and the oldest each adapter's peer
+ * range admits (Express 4.21, Koa 2, Fastify 5.0, Hono 4.8 with `@hono/node-server` 1).
+ */
+export const FRAMEWORKS = {
+  newest: {
+    express: '5.3.0',
+    '@types/express': '5.0.6',
+    fastify: '5.12.8',
+    hono: '4.13.19',
+    '@hono/node-server': '2.1.8',
+    koa: '3.3.0',
+    '@types/koa': '3.0.3',
+    '@koa/router': '15.7.0',
+  },
+  oldest: {
+    express: '4.21.2',
+    '@types/express': '4.17.25',
+    fastify: '5.0.0',
+    hono: '4.8.12',
+    '@hono/node-server': '1.19.19',
+    koa: '2.16.4',
+    '@types/koa': '2.15.2',
+    '@koa/router': '15.7.0',
+  },
+};
+
+/** The OpenTelemetry lines. SDK 3 needs Node >= 22.15 and API 1.10. */
+export const SDKS = {
+  sdk2: {
+    '@opentelemetry/api': '1.9.1',
+    '@opentelemetry/context-async-hooks': '2.12.0',
+    '@opentelemetry/sdk-metrics': '2.12.1',
+    '@opentelemetry/sdk-trace': '2.12.1',
+  },
+  sdk3: {
+    '@opentelemetry/api': '1.10.0',
+    '@opentelemetry/context-async-hooks': '3.1.1',
+    '@opentelemetry/sdk-metrics': '3.1.1',
+    '@opentelemetry/sdk-trace': '3.1.1',
+  },
+};
+
+/** What every project installs to run its tests. */
+const TOOLS = { '@types/node': '20.19.43', typescript: '5.9.3', vitest: '3.2.7' };
+
+/**
+ * The projects. `conformance`: the conformance suite runs against each installed adapter (it
+ * brings SDK 2 itself, so only next to SDK 2). `node`: `@otel-http/node`, which wires SDK 2.
+ */
+export const PROJECTS = [
+  {
+    id: 'newest-sdk2',
+    frameworks: 'newest',
+    sdk: 'sdk2',
+    conformance: true,
+    node: true,
+    runtimes: [20, 24],
+  },
+  {
+    id: 'oldest-sdk2',
+    frameworks: 'oldest',
+    sdk: 'sdk2',
+    conformance: true,
+    node: false,
+    runtimes: [20, 24],
+  },
+  {
+    id: 'newest-sdk3',
+    frameworks: 'newest',
+    sdk: 'sdk3',
+    conformance: false,
+    node: false,
+    runtimes: [24],
+  },
+];
+
+/** The npm CLI script of the npm on PATH, so that it can run under any Node binary. */
+function npmCli() {
+  const which = spawnSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' });
+  if (which.status !== 0) throw new Error('npm is not on PATH');
+  return realpathSync(which.stdout.trim());
+}
+
+function nodeMajor(binary) {
+  const result = spawnSync(binary, ['--version'], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`${binary} --version failed`);
+  return Number.parseInt(result.stdout.trim().slice(1), 10);
+}
+
+function tarballsByName(directory) {
+  const names = new Map();
+  for (const pkg of publicPackages()) {
+    const file = readdirSync(directory).find((f) => f === tarballName(pkg.manifest));
+    if (file) names.set(pkg.manifest.name, join(directory, file));
+  }
+  return names;
+}
+
+/** The file name `pnpm pack` gives a package's tarball. */
+function tarballName({ name, version }) {
+  return `${name.replace(/^@/, '').replace('/', '-')}-${version}.tgz`;
+}
+
+/** Writes the project: package.json, cell.json and the fixtures it needs. */
+function writeProject(directory, project, tarballs) {
+  const wanted = ['@otel-http/core', ...ADAPTERS.map((a) => `@otel-http/${a}`)];
+  if (project.node) wanted.push('@otel-http/node');
+  if (project.conformance) wanted.push('@otel-http/conformance');
+  const dependencies = { ...FRAMEWORKS[project.frameworks], ...SDKS[project.sdk], ...TOOLS };
+  for (const name of wanted) {
+    const tarball = tarballs.get(name);
+    if (!tarball) throw new Error(`no tarball for ${name}`);
+    dependencies[name] = `file:${tarball}`;
+  }
+  const manifest = { name: `otel-http-installed-${project.id}`, private: true, type: 'module' };
+  writeFileSync(
+    join(directory, 'package.json'),
+    `${JSON.stringify({ ...manifest, dependencies }, null, 2)}\n`,
+  );
+  writeFileSync(
+    join(directory, 'cell.json'),
+    `${JSON.stringify({ id: project.id, adapters: ADAPTERS, node: project.node })}\n`,
+  );
+
+  const keep = (source) => {
+    const name = basename(source);
+    if (name.startsWith('conformance-')) return project.conformance;
+    if (/^node\.(?:mjs|cjs|ts)$/.test(name)) return project.node;
+    return true;
+  };
+  cpSync(FIXTURES, directory, { recursive: true, filter: keep });
+}
+
+function install(directory, nodeBinary) {
+  const args = [
+    npmCli(),
+    'install',
+    '--no-audit',
+    '--no-fund',
+    '--prefer-offline',
+    '--loglevel=error',
+  ];
+  const result = spawnSync(nodeBinary, args, { cwd: directory, stdio: 'inherit' });
+  return result.status === 0;
+}
+
+/** Runs the project's tests with Vitest under one Node binary. */
+function runTests(directory, nodeBinary, reportFile) {
+  const vitest = join(directory, 'node_modules', 'vitest', 'vitest.mjs');
+  const args = [vitest, 'run', '--reporter=default', '--reporter=json'];
+  if (reportFile) args.push(`--outputFile.json=${reportFile}`);
+  const result = spawnSync(nodeBinary, args, { cwd: directory, stdio: 'inherit' });
+  return result.status === 0;
+}
+
+/**
+ * Packs the packages unless tarballs are given, builds every project once, and runs it under each
+ * Node binary its runtimes include.
+ * @param {{ packs?: string, nodes: string[], reports?: string, only?: string[], keep?: boolean }} options
+ * @returns {Promise<boolean>}
+ */
+export async function runMatrix({ packs, nodes, reports, only, keep = false }) {
+  const scratch = mkdtempSync(join(tmpdir(), 'otel-http-matrix-'));
+  const packDir = packs ?? join(scratch, 'packs');
+  if (!packs) for (const pkg of publicPackages()) pack(pkg, packDir);
+  const tarballs = tarballsByName(packDir);
+  if (reports) mkdirSync(reports, { recursive: true });
+
+  const runtimes = nodes.map((binary) => ({ binary, major: nodeMajor(binary) }));
+  const results = [];
+  try {
+    for (const project of PROJECTS.filter((p) => !only?.length || only.includes(p.id))) {
+      const mine = runtimes.filter(({ major }) => project.runtimes.includes(major));
+      if (mine.length === 0) {
+        results.push(`${project.id}: skipped, needs Node ${project.runtimes.join(' or ')}`);
+        continue;
+      }
+      const directory = join(scratch, project.id);
+      mkdirSync(directory);
+      writeProject(directory, project, tarballs);
+      console.log(`\n==> ${project.id}: npm install in ${directory} (Node ${mine[0].major})`);
+      const started = Date.now();
+      if (!install(directory, mine[0].binary)) {
+        results.push(`${project.id}: FAILED npm install`);
+        continue;
+      }
+      results.push(`${project.id}: installed in ${Math.round((Date.now() - started) / 1000)} s`);
+      for (const { binary, major } of mine) {
+        const label = `installed-${project.id}-node${major}`;
+        console.log(`\n==> ${label}`);
+        const began = Date.now();
+        const reportFile = reports && join(reports, `${label}.json`);
+        const ok = runTests(directory, binary, reportFile);
+        const seconds = Math.round((Date.now() - began) / 1000);
+        results.push(`${label}: ${ok ? 'ok' : 'FAILED'} (${seconds} s)`);
+      }
+    }
+  } finally {
+    if (keep) console.log(`\nprojects kept in ${scratch}`);
+    else rmSync(scratch, { recursive: true, force: true });
+  }
+  console.log(`\ncompatibility matrix:\n  ${results.join('\n  ')}`);
+  return !results.some((line) => line.includes('FAILED'));
+}
