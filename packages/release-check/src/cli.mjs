@@ -4,11 +4,13 @@
 //   node src/cli.mjs packages [--out <dir>] [package ...]   pack, then publint, attw, file rules
 //   node src/cli.mjs release                                changeset version + npm publish --dry-run
 //   node src/cli.mjs matrix [options]                       installed tarballs, every runtime
-import { mkdtempSync, rmSync } from 'node:fs';
+//   node src/cli.mjs conformance-table <reports> [--out f]  the matrix's conformance results
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkPackedPackage, printReports } from './check-packages.mjs';
+import { readConformance, renderConformance } from './conformance-table.mjs';
 import { runMatrix } from './matrix.mjs';
 import { pack } from './pack.mjs';
 import { rehearseRelease } from './release.mjs';
@@ -67,10 +69,38 @@ async function matrixCommand(args) {
   });
 }
 
+async function conformanceTableCommand(args) {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { out: { type: 'string' } },
+    allowPositionals: true,
+  });
+  if (positionals.length !== 1) {
+    throw new Error('usage: conformance-table <reports directory> [--out <file>]');
+  }
+  const conformance = readConformance(resolve(positionals[0]));
+  if (conformance.columns.length === 0) {
+    throw new Error(`no conformance results in ${positionals[0]}`);
+  }
+  const nodes = new Set(
+    conformance.columns.flatMap((column) =>
+      [...column.results.values()].flatMap((byNode) => [...byNode.keys()]),
+    ),
+  );
+  const markdown = renderConformance(conformance, {
+    date: new Date().toISOString().slice(0, 10),
+    nodes: `Node ${[...nodes].sort().join(' and ')}`,
+  });
+  if (values.out) writeFileSync(values.out, markdown);
+  else process.stdout.write(markdown);
+  return true;
+}
+
 const commands = {
   packages: packagesCommand,
   release: () => rehearseRelease(),
   matrix: matrixCommand,
+  'conformance-table': conformanceTableCommand,
 };
 
 if (!(command in commands)) {
