@@ -72,7 +72,44 @@ export const TARGETS = [
     limit: 0.97,
     perRound: (byMode) => byMode.get('metrics')?.throughputRatio,
   },
+  // The same throughput targets read from CPU per request: the throughput a server would keep if
+  // it were saturated (bare CPU/request ÷ the mode's). They still hold when the load generator
+  // could not keep the server busy, which makes the req/s ratios drift towards 1.
+  {
+    id: 'throughput-cpu',
+    label: 'otel-http, from CPU/request: bare ÷ otel-http',
+    direction: '>=',
+    limit: 0.9,
+    perRound: (byMode) => inverse(byMode.get('otel-http')?.cpuRatio),
+  },
+  {
+    id: 'loss-vs-official-cpu',
+    label: 'loss from CPU/request: otel-http ÷ official',
+    direction: '<=',
+    limit: 0.5,
+    perRound: (byMode) => {
+      const ours = inverse(byMode.get('otel-http')?.cpuRatio);
+      const official = inverse(byMode.get('official')?.cpuRatio);
+      if (ours === undefined || official === undefined || official >= 1) return undefined;
+      return (1 - ours) / (1 - official);
+    },
+  },
+  {
+    id: 'metrics-cpu',
+    label: 'metrics, from CPU/request: bare ÷ metrics',
+    direction: '>=',
+    limit: 0.97,
+    perRound: (byMode) => inverse(byMode.get('metrics')?.cpuRatio),
+  },
 ];
+
+/**
+ * @param {number | undefined} ratio
+ * @returns {number | undefined}
+ */
+function inverse(ratio) {
+  return ratio === undefined || !(ratio > 0) ? undefined : 1 / ratio;
+}
 
 /**
  * @param {readonly Run[]} runs

@@ -52,6 +52,15 @@ describe('evaluateTargets', () => {
     expect(targets['loss-vs-official']?.met).toBe(true);
     // metrics ÷ bare: 0.98, 0.95, 0.99.
     expect(targets.metrics).toMatchObject({ met: true, value: { median: 0.98 } });
+    // From CPU per request: bare ÷ otel-http = 100/110, 50/56, 100/108 → median 100/110.
+    expect(targets['throughput-cpu']?.value?.median).toBeCloseTo(100 / 110);
+    expect(targets['throughput-cpu']?.met).toBe(true);
+    // bare ÷ metrics: 100/102, 50/52, 100/101 → median 0.980; just above 0.97.
+    expect(targets['metrics-cpu']?.value?.median).toBeCloseTo(100 / 102);
+    // loss from CPU: (1 − 100/110) ÷ (1 − 100/140), …
+    expect(targets['loss-vs-official-cpu']?.value?.min).toBeCloseTo(
+      (1 - 100 / 110) / (1 - 100 / 140),
+    );
   });
 
   it('leaves a target undecided when a side of it was not measured or lost nothing', () => {

@@ -19,6 +19,14 @@ const row = (cells) => `| ${cells.join(' | ')} |`;
 const verdict = (met) => (met === undefined ? '' : met ? ' ✅' : ' ❌');
 
 /**
+ * autocannon measures latency in whole milliseconds (truncated): 0 means under 1 ms.
+ *
+ * @param {number | undefined} value
+ */
+const milliseconds = (value) =>
+  value === undefined || !Number.isFinite(value) ? '–' : value < 1 ? '< 1' : fixed(value, 0);
+
+/**
  * @param {BenchmarkResult} result
  * @returns {string}
  */
@@ -40,6 +48,7 @@ export function renderMarkdown(result) {
     `${rounds} round${rounds === 1 ? '' : 's'} in rotated order; per cell a fresh server process, ${warmupSeconds} s warm-up ` +
       `(discarded), ${durationSeconds} s measured with ${connections} connections on ` +
       '`GET /users/:id`. Ratios to `bare` are taken within each round: median (min–max).',
+    'Latency is the median over rounds of each run’s p50 / p99, in whole milliseconds (autocannon’s resolution).',
     `Load average at start ${meta.loadAverage.start.map((l) => l.toFixed(2)).join(' / ')}; ` +
       `CPU used by other processes while measuring: ${spreadText(meta.foreignCpu, 2)} cores.`,
     '',
@@ -57,8 +66,8 @@ export function renderMarkdown(result) {
         cell.mode,
         whole(cell.requestsPerSecond?.median ?? Number.NaN),
         isBare ? '1' : spreadText(cell.throughputRatio, 2),
-        fixed(cell.latencyP50Ms?.median ?? Number.NaN, 1),
-        fixed(cell.latencyP99Ms?.median ?? Number.NaN, 1),
+        milliseconds(cell.latencyP50Ms?.median),
+        milliseconds(cell.latencyP99Ms?.median),
         fixed(cell.cpuPerRequestUs?.median ?? Number.NaN, 1),
         isBare ? '1' : spreadText(cell.cpuRatio, 2),
       ]),
