@@ -6,7 +6,13 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { checkBuiltPackages, gitCommit, nodeVersion, packageVersions } from './environment.mjs';
+import {
+  builtAt,
+  checkBuiltPackages,
+  gitCommit,
+  nodeVersion,
+  packageVersions,
+} from './environment.mjs';
 import { FRAMEWORKS, MODES } from './matrix.mjs';
 import { canPin, startLoadGenerator } from './processes.mjs';
 import { renderMarkdown } from './report/markdown.mjs';
@@ -100,6 +106,9 @@ config.serverCpu = pinning?.server;
 
 checkBuiltPackages(config.frameworks);
 const serverNodeVersion = nodeVersion(config.node);
+// What is measured is fixed now: the commit and the build the servers will load.
+const commit = gitCommit();
+const build = builtAt(config.frameworks);
 
 const benchDir = fileURLToPath(new URL('..', import.meta.url));
 const outDir = values.out ?? join(benchDir, quick ? 'results/raw' : 'results');
@@ -143,7 +152,8 @@ const result = buildResult(
     loadAverage: { start: loadAverageAtStart, end: os.loadavg() },
     foreignCpu,
     packages: packageVersions(),
-    commit: gitCommit(),
+    commit,
+    builtAt: build,
     warnings: [],
   },
   outcome.runs,

@@ -99,6 +99,19 @@ function newestMtime(dir) {
 }
 
 /**
+ * When the otel-http packages the servers load were last built (the newest `dist/index.js`), as
+ * an ISO date: with a shared working tree, the build may differ from the commit.
+ *
+ * @param {readonly string[]} frameworks
+ */
+export function builtAt(frameworks) {
+  const times = ['core', ...frameworks].map(
+    (name) => statSync(join(REPO_DIR, 'packages', name, 'dist', 'index.js')).mtimeMs,
+  );
+  return new Date(Math.max(...times)).toISOString();
+}
+
+/**
  * Throws when an otel-http package the servers load (core and the adapters of `frameworks`) has no
  * build; warns when its sources are newer than the build (the servers run plain Node on `dist/`,
  * not on the TypeScript sources).

@@ -114,7 +114,12 @@ export function renderMarkdown(result) {
   lines.push(
     `Servers on Node ${meta.serverNode}; harness and load generator on Node ${meta.harnessNode}.`,
   );
-  if (meta.commit) lines.push(`Repository commit ${meta.commit}.`);
+  if (meta.commit) {
+    lines.push(
+      `Repository commit ${meta.commit}` +
+        (meta.builtAt ? `; otel-http packages built ${meta.builtAt}.` : '.'),
+    );
+  }
   lines.push('', row(['Package', 'Version']), row(['---', '---']));
   for (const [name, version] of Object.entries(meta.packages)) lines.push(row([name, version]));
   lines.push('');

@@ -17,7 +17,9 @@ import { evaluateTargets } from '../targets.mjs';
  * @property {{ start: number[], end: number[] }} loadAverage 1, 5 and 15-minute load averages.
  * @property {import('../stats.mjs').Spread | undefined} foreignCpu CPU other processes used while measuring, in cores.
  * @property {Record<string, string>} packages Versions of the measured packages.
- * @property {string | undefined} commit The repository's commit, `+dirty` when the tree has changes.
+ * @property {string | undefined} commit The repository's commit when the run started, `+dirty` when
+ *   the packages or the harness had uncommitted changes.
+ * @property {string} [builtAt] When the measured otel-http packages were built.
  * @property {string[]} warnings Why the figures may not be trustworthy.
  */
 
