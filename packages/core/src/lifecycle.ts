@@ -16,7 +16,7 @@ import {
 import { resolveConfig } from './config.js';
 import { callSafely, logger } from './diag.js';
 import { asException, errorType } from './errors.js';
-import { createInstruments, type ServerInstruments } from './metrics.js';
+import { type ActiveCount, createInstruments, type ServerInstruments } from './metrics.js';
 import { headerAttributeValue } from './redact.js';
 import {
   type Endpoints,
@@ -75,6 +75,12 @@ const requestInfoGetter: TextMapGetter<RequestInfo> = {
 
 const now: () => number = () => performance.now();
 
+/** The attributes every metric of a request carries, and their identity. */
+interface BaseAttributes {
+  readonly key: string;
+  readonly attributes: Attributes;
+}
+
 /**
  * Creates the instrumentation one middleware instance uses for all its requests: options are
  * resolved and environment variables read once, here; the tracer and the instruments are created
@@ -92,7 +98,7 @@ class HttpServerInstrumentation implements ServerInstrumentation {
   private tracerInstance: Tracer | undefined;
   private instrumentsInstance: ServerInstruments | undefined;
   /** `{ method, scheme }` attribute sets, shared by every request with the same pair. */
-  private readonly baseAttributes = new Map<string, Attributes>();
+  private readonly baseAttributes = new Map<string, BaseAttributes>();
 
   constructor(options: OtelHttpOptions) {
     this.options = options;
@@ -138,15 +144,19 @@ class HttpServerInstrumentation implements ServerInstrumentation {
     return false;
   }
 
-  /** The `{ http.request.method, url.scheme }` set, created once per pair. */
-  baseAttributesFor(method: string, scheme: string): Attributes {
+  /** The `{ http.request.method, url.scheme }` set and its key, created once per pair. */
+  baseAttributesFor(method: string, scheme: string): BaseAttributes {
     const key = `${method} ${scheme}`;
-    let attributes = this.baseAttributes.get(key);
-    if (attributes === undefined) {
-      attributes = Object.freeze({ [ATTR_HTTP_REQUEST_METHOD]: method, [ATTR_URL_SCHEME]: scheme });
-      this.baseAttributes.set(key, attributes);
+    let base = this.baseAttributes.get(key);
+    if (base === undefined) {
+      const attributes = Object.freeze({
+        [ATTR_HTTP_REQUEST_METHOD]: method,
+        [ATTR_URL_SCHEME]: scheme,
+      });
+      base = { key, attributes };
+      this.baseAttributes.set(key, base);
     }
-    return attributes;
+    return base;
   }
 
   /** The parent context to start the server span in, and a link when the caller is not trusted. */
@@ -187,6 +197,10 @@ class ServerRequestHandle implements RequestHandle {
   private readonly startTime: number;
   /** Set when `@opentelemetry/instrumentation-http` owns the span: we enrich it instead. */
   private readonly rpc: RpcMetadata | undefined;
+  /** `{ method, scheme }`: the attributes of every metric of this request. */
+  private readonly base: Attributes;
+  /** This request's place in `http.server.active_requests`. */
+  private readonly active: ActiveCount | undefined;
   private error: unknown;
   private hasError = false;
 
@@ -198,7 +212,9 @@ class ServerRequestHandle implements RequestHandle {
     const { method, original } = normalizeMethod(info.method, config.knownMethods);
     this.method = method;
     this.endpoints = resolveEndpoints(info, config.trustProxy);
-    instrumentation.instruments.activeRequests?.add(1, this.baseAttributes());
+    const base = instrumentation.baseAttributesFor(method, this.endpoints.scheme);
+    this.base = base.attributes;
+    this.active = instrumentation.instruments.activeRequests?.enter(base.key, base.attributes);
 
     const active = context.active();
     const rpc = active.getValue(RPC_METADATA_KEY) as RpcMetadata | undefined;
@@ -261,7 +277,7 @@ class ServerRequestHandle implements RequestHandle {
     if (this.ended) return;
     this.ended = true;
     // The span is never ended, so no processor exports it.
-    this.instrumentation.instruments.activeRequests?.add(-1, this.baseAttributes());
+    if (this.active !== undefined) this.active.value--;
   }
 
   end(outcome: RequestOutcome): void {
@@ -289,8 +305,8 @@ class ServerRequestHandle implements RequestHandle {
     else if (status === undefined) failure = this.hasError ? errorType(this.error) : OTHER;
     else if (status >= 500) failure = this.hasError ? errorType(this.error) : String(status);
 
-    const base = this.baseAttributes();
-    instruments.activeRequests?.add(-1, base);
+    const base = this.base;
+    if (this.active !== undefined) this.active.value--;
     if (instruments.duration || instruments.requestBodySize || instruments.responseBodySize) {
       const attributes: Attributes = { ...base };
       if (status !== undefined) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = status;
@@ -347,10 +363,6 @@ class ServerRequestHandle implements RequestHandle {
       callSafely('responseHook', () => responseHook(span, this.info, outcome), undefined);
     }
     span.end(endTime);
-  }
-
-  private baseAttributes(): Attributes {
-    return this.instrumentation.baseAttributesFor(this.method, this.endpoints.scheme);
   }
 
   /** The matched route, unless the `route` option overrides it with a usable string. */

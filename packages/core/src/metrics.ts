@@ -1,4 +1,4 @@
-import type { Histogram, Meter, UpDownCounter } from '@opentelemetry/api';
+import type { Attributes, Histogram, Meter, ObservableResult } from '@opentelemetry/api';
 import {
   DURATION_BUCKETS_MILLISECONDS,
   DURATION_BUCKETS_SECONDS,
@@ -14,7 +14,7 @@ import type { ResolvedConfig } from './types.js';
 export interface ServerInstruments {
   readonly duration: Histogram | undefined;
   readonly oldDuration: Histogram | undefined;
-  readonly activeRequests: UpDownCounter | undefined;
+  readonly activeRequests: ActiveRequests | undefined;
   readonly requestBodySize: Histogram | undefined;
   readonly responseBodySize: Histogram | undefined;
 }
@@ -37,12 +37,7 @@ export function createInstruments(meter: Meter, config: ResolvedConfig): ServerI
             advice: { explicitBucketBoundaries: [...DURATION_BUCKETS_MILLISECONDS] },
           })
         : undefined,
-    activeRequests: metrics.activeRequests
-      ? meter.createUpDownCounter(METRIC_HTTP_SERVER_ACTIVE_REQUESTS, {
-          description: 'Number of active HTTP server requests.',
-          unit: '{request}',
-        })
-      : undefined,
+    activeRequests: metrics.activeRequests ? activeRequestsOf(meter) : undefined,
     requestBodySize: metrics.requestBodySize
       ? meter.createHistogram(METRIC_HTTP_SERVER_REQUEST_BODY_SIZE, {
           description: 'Size of HTTP server request bodies.',
@@ -56,4 +51,57 @@ export function createInstruments(meter: Meter, config: ResolvedConfig): ServerI
         })
       : undefined,
   };
+}
+
+/** The in-flight count of one `{ method, scheme }` attribute set. */
+export interface ActiveCount {
+  value: number;
+}
+
+/**
+ * `http.server.active_requests`, kept as plain counts and reported at collection time through an
+ * asynchronous UpDownCounter. Exporters see the same non-monotonic sum a synchronous UpDownCounter
+ * gives, but a request costs two integer updates instead of two SDK calls that each hash their
+ * attributes. One registry per meter, shared by every middleware that uses the meter, so that
+ * their requests add up in one series per attribute set.
+ */
+export class ActiveRequests {
+  private readonly counts = new Map<string, { attributes: Attributes; count: ActiveCount }>();
+
+  constructor(meter: Meter) {
+    meter
+      .createObservableUpDownCounter(METRIC_HTTP_SERVER_ACTIVE_REQUESTS, {
+        description: 'Number of active HTTP server requests.',
+        unit: '{request}',
+      })
+      .addCallback((result) => this.observe(result));
+  }
+
+  /** Counts one more request under `key` (the attribute set's identity); returns its counter. */
+  enter(key: string, attributes: Attributes): ActiveCount {
+    let entry = this.counts.get(key);
+    if (entry === undefined) {
+      entry = { attributes, count: { value: 0 } };
+      this.counts.set(key, entry);
+    }
+    entry.count.value++;
+    return entry.count;
+  }
+
+  private observe(result: ObservableResult): void {
+    // Zero counts are reported too, as a synchronous UpDownCounter keeps its series.
+    for (const { attributes, count } of this.counts.values())
+      result.observe(count.value, attributes);
+  }
+}
+
+const activeRequestsByMeter = new WeakMap<Meter, ActiveRequests>();
+
+function activeRequestsOf(meter: Meter): ActiveRequests {
+  let active = activeRequestsByMeter.get(meter);
+  if (active === undefined) {
+    active = new ActiveRequests(meter);
+    activeRequestsByMeter.set(meter, active);
+  }
+  return active;
 }

@@ -170,3 +170,36 @@ describe('provider lookup', () => {
     }
   });
 });
+
+describe('http.server.active_requests', () => {
+  it('is one non-monotonic sum per attribute set, shared by middlewares on the same meter', async () => {
+    const t = createTelemetry();
+    const first = createServerInstrumentation(t);
+    const second = createServerInstrumentation(t);
+    const request = (method: string) =>
+      requestInfoFromFetch(new Request('http://localhost/', { method }));
+    const a = first.start(request('GET'));
+    const b = second.start(request('GET'));
+    const c = second.start(request('POST'));
+    const metric = await t.metric('http.server.active_requests');
+    expect(metric?.descriptor.unit).toBe('{request}');
+    expect((metric as { isMonotonic?: boolean } | undefined)?.isMonotonic).toBe(false);
+    const values = () =>
+      t
+        .metric('http.server.active_requests')
+        .then((m) =>
+          Object.fromEntries(
+            (m?.dataPoints ?? []).map((point) => [
+              point.attributes['http.request.method'],
+              point.value,
+            ]),
+          ),
+        );
+    expect(await values()).toEqual({ GET: 2, POST: 1 });
+    a?.end({ statusCode: 200 });
+    b?.discard();
+    c?.end({ statusCode: 201 });
+    c?.end({ statusCode: 201 });
+    expect(await values()).toEqual({ GET: 0, POST: 0 });
+  });
+});
