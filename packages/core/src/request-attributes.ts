@@ -56,6 +56,22 @@ export interface Endpoints {
   clientAddress: string | undefined;
 }
 
+/** A server is mostly reached under one name: the last `Host` value parsed is kept. */
+let lastHost: string | undefined;
+let lastParsedHost: { address: string; port?: number } | undefined;
+
+function parseHostCached(
+  value: string | undefined,
+): { address: string; port?: number } | undefined {
+  if (value === undefined) return undefined;
+  if (value !== lastHost) {
+    lastParsedHost = parseHost(value);
+    if (lastParsedHost !== undefined) Object.freeze(lastParsedHost);
+    lastHost = value;
+  }
+  return lastParsedHost;
+}
+
 /**
  * Resolves `url.scheme`, `server.address`/`server.port` and `client.address`: from `Forwarded`,
  * then `X-Forwarded-*`, only when proxies are trusted; then `:authority`, then `Host`; the client
@@ -78,7 +94,7 @@ export function resolveEndpoints(info: RequestInfo, trustProxy: boolean): Endpoi
       forwardedNodeAddress(forwarded?.for) ??
       forwardedNodeAddress(firstListEntry(firstHeaderValue(info.header('x-forwarded-for'))));
   }
-  host ??= parseHost(
+  host ??= parseHostCached(
     firstHeaderValue(info.header(':authority')) ?? firstHeaderValue(info.header('host')),
   );
   return {
