@@ -5,9 +5,9 @@
 import { spawnSync } from 'node:child_process';
 import {
   cpSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
-  readdirSync,
   realpathSync,
   rmSync,
   writeFileSync,
@@ -111,13 +111,13 @@ function nodeMajor(binary) {
   return Number.parseInt(result.stdout.trim().slice(1), 10);
 }
 
-function tarballsByName(directory) {
-  const names = new Map();
-  for (const pkg of publicPackages()) {
-    const file = readdirSync(directory).find((f) => f === tarballName(pkg.manifest));
-    if (file) names.set(pkg.manifest.name, join(directory, file));
-  }
-  return names;
+/** The tarballs of the public packages in `directory`, by package name. */
+function tarballsIn(directory) {
+  return new Map(
+    publicPackages()
+      .map(({ manifest }) => [manifest.name, join(directory, tarballName(manifest))])
+      .filter(([, path]) => existsSync(path)),
+  );
 }
 
 /** The file name `pnpm pack` gives a package's tarball. */
@@ -146,13 +146,13 @@ function writeProject(directory, project, tarballs) {
     `${JSON.stringify({ id: project.id, adapters: ADAPTERS, node: project.node })}\n`,
   );
 
-  const keep = (source) => {
+  const needed = (source) => {
     const name = basename(source);
     if (name.startsWith('conformance-')) return project.conformance;
     if (/^node\.(?:mjs|cjs|ts)$/.test(name)) return project.node;
     return true;
   };
-  cpSync(FIXTURES, directory, { recursive: true, filter: keep });
+  cpSync(FIXTURES, directory, { recursive: true, filter: needed });
 }
 
 function install(directory, nodeBinary) {
@@ -171,8 +171,8 @@ function install(directory, nodeBinary) {
 /** Runs the project's tests with Vitest under one Node binary. */
 function runTests(directory, nodeBinary, reportFile) {
   const vitest = join(directory, 'node_modules', 'vitest', 'vitest.mjs');
-  const args = [vitest, 'run', '--reporter=default', '--reporter=json'];
-  if (reportFile) args.push(`--outputFile.json=${reportFile}`);
+  const args = [vitest, 'run', '--reporter=default'];
+  if (reportFile) args.push('--reporter=json', `--outputFile.json=${reportFile}`);
   const result = spawnSync(nodeBinary, args, { cwd: directory, stdio: 'inherit' });
   return result.status === 0;
 }
@@ -187,7 +187,7 @@ export async function runMatrix({ packs, nodes, reports, only, keep = false }) {
   const scratch = mkdtempSync(join(tmpdir(), 'otel-http-matrix-'));
   const packDir = packs ?? join(scratch, 'packs');
   if (!packs) for (const pkg of publicPackages()) pack(pkg, packDir);
-  const tarballs = tarballsByName(packDir);
+  const tarballs = tarballsIn(packDir);
   if (reports) mkdirSync(reports, { recursive: true });
 
   const runtimes = nodes.map((binary) => ({ binary, major: nodeMajor(binary) }));
