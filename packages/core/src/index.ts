@@ -14,7 +14,7 @@ export {
   type WithSpanOptions,
   withSpan,
 } from './helpers.js';
-export { parseForwarded, parseHost, splitTarget } from './http.js';
+export { type ForwardedElement, parseForwarded, parseHost, splitTarget } from './http.js';
 export { createServerInstrumentation } from './lifecycle.js';
 export { redactQuery } from './redact.js';
 export { normalizeMethod } from './request-attributes.js';

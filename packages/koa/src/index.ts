@@ -6,6 +6,7 @@ import { type RouterReport, routeFromRouter } from './route.js';
 
 export type { OtelHttpOptions } from '@otel-http/core';
 export { activeSpan, recordRequestError, traceFields, withSpan } from '@otel-http/core';
+export type { RouterLayerLike, RouterReport } from './route.js';
 
 /** The parts of a Koa context the middleware uses. Every Koa 3 context has them. */
 export interface OtelKoaContext extends RouterReport {

@@ -28,7 +28,7 @@ export class PrometheusEndpoint {
   constructor(options: PrometheusEndpointOptions) {
     this.path = options.path;
     this.exporter = new PrometheusExporter({ preventServerStart: true, endpoint: options.path });
-    this.reader = this.exporter as unknown as MetricReader;
+    this.reader = this.exporter;
     this.server = createServer((request, response) => this.handle(request, response));
     this.server.unref();
     this.url = new Promise((resolve) => {

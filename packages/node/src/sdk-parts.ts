@@ -125,7 +125,7 @@ export function buildMetricReaders(config: ResolvedTelemetryConfig): {
           ...(config.otlp.timeoutMillis !== undefined && {
             timeoutMillis: config.otlp.timeoutMillis,
           }),
-        }) as unknown as PushMetricExporter,
+        }),
       );
     }
     if (entry === 'console') return periodic(new ConsoleMetricExporter());
