@@ -161,6 +161,13 @@ const result = buildResult(
   config.modes,
 );
 result.meta.warnings.push(...collectWarnings(result));
+// Someone rebuilt the packages while the matrix ran: its rounds did not all measure the same code.
+const rebuilt = builtAt(config.frameworks);
+if (rebuilt !== build) {
+  result.meta.warnings.push(
+    `the otel-http packages were rebuilt during the run (${build}, then ${rebuilt}): not every round measured the same build.`,
+  );
+}
 
 const label =
   values.label ?? `node${serverNode.replace(/^v/, '').split('.')[0]}${quick ? '-quick' : ''}`;
