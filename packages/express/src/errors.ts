@@ -1,5 +1,3 @@
-import type { RequestHandle } from '@otel-http/core';
-
 /**
  * Reports the errors of route handlers to the request's handle without changing what Express
  * does with them. Express has no hook that sees a handler's error before the application's own
@@ -10,22 +8,12 @@ import type { RequestHandle } from '@otel-http/core';
  * name.
  */
 
-/** The handle of each instrumented request in flight, for the shared handler wrappers. */
-const requests = new WeakMap<object, { handle: RequestHandle; lastError: unknown }>();
+import { type RequestState, stateOf } from './state.js';
 
 const REPORTS_ERRORS = Symbol('otel-http.express.reportsErrors');
 
 type Handler = ((...args: unknown[]) => unknown) & { [REPORTS_ERRORS]?: true };
-
-/** Makes the route handlers report the errors of `req` to `handle`. */
-export function trackRequest(req: object, handle: RequestHandle): void {
-  requests.set(req, { handle, lastError: undefined });
-}
-
-/** Whether `req` is already instrumented (the middleware was registered twice). */
-export function isTracked(req: object): boolean {
-  return requests.has(req);
-}
+type Next = (...args: unknown[]) => unknown;
 
 /** Wraps, once, every handler of a matched route so that it reports errors. */
 export function reportRouteErrors(route: { readonly stack?: unknown }): void {
@@ -40,41 +28,52 @@ export function reportRouteErrors(route: { readonly stack?: unknown }): void {
 
 function reportingErrors(fn: Handler): Handler {
   // Express calls `(req, res, next)`, or `(err, req, res, next)` for a 4-argument handler.
-  const offset = fn.length === 4 ? 1 : 0;
-  const wrapped: Handler = function (this: unknown, ...args: unknown[]) {
-    const state = requests.get(args[offset] as object);
-    if (state === undefined) return fn.apply(this, args);
-    const next = args[offset + 2];
-    if (typeof next === 'function') {
-      args[offset + 2] = function (this: unknown, ...nextArgs: unknown[]) {
-        report(state, nextArgs[0]);
-        return next.apply(this, nextArgs);
-      };
-    }
-    let result: unknown;
-    try {
-      result = fn.apply(this, args);
-    } catch (error) {
-      report(state, error);
-      throw error;
-    }
-    if (isThenable(result)) {
-      // Express 5 handles the returned promise (and Express 4 ignores it): hand back one that
-      // settles the same way, after the rejection was reported.
-      return result.then(undefined, (error: unknown) => {
-        report(state, error);
-        throw error;
-      });
-    }
-    return result;
-  };
+  const wrapped: Handler =
+    fn.length === 4
+      ? function (this: unknown, err: unknown, req: unknown, res: unknown, next: unknown) {
+          const state = stateOf(req);
+          if (state === undefined) return fn.call(this, err, req, res, next);
+          return call(state, fn, this, [err, req, res, reportingNext(state, next)]);
+        }
+      : function (this: unknown, req: unknown, res: unknown, next: unknown) {
+          const state = stateOf(req);
+          if (state === undefined) return fn.call(this, req, res, next);
+          return call(state, fn, this, [req, res, reportingNext(state, next)]);
+        };
   Object.defineProperty(wrapped, 'length', { value: fn.length });
   Object.defineProperty(wrapped, 'name', { value: fn.name });
   wrapped[REPORTS_ERRORS] = true;
   return wrapped;
 }
 
-function report(state: { handle: RequestHandle; lastError: unknown }, error: unknown): void {
+function reportingNext(state: RequestState, next: unknown): unknown {
+  if (typeof next !== 'function') return next;
+  return function (this: unknown, ...args: unknown[]) {
+    if (args[0]) report(state, args[0]);
+    return (next as Next).apply(this, args);
+  };
+}
+
+function call(state: RequestState, fn: Handler, self: unknown, args: unknown[]): unknown {
+  let result: unknown;
+  try {
+    result = fn.apply(self, args);
+  } catch (error) {
+    report(state, error);
+    throw error;
+  }
+  if (isThenable(result)) {
+    // Express 5 handles the returned promise (and Express 4 ignores it): hand back one that
+    // settles the same way, after the rejection was reported.
+    return result.then(undefined, (error: unknown) => {
+      report(state, error);
+      throw error;
+    });
+  }
+  return result;
+}
+
+function report(state: RequestState, error: unknown): void {
   // `'route'` and `'router'` are Express's routing signals, not errors.
   if (!error || error === 'route' || error === 'router') return;
   if (error === state.lastError || state.handle.ended) return;

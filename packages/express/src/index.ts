@@ -6,8 +6,8 @@ import {
 } from '@otel-http/core';
 import { startNodeRequest } from '@otel-http/core/node';
 import type { RequestHandler } from 'express';
-import { isTracked, reportRouteErrors, trackRequest } from './errors.js';
-import { captureRoute } from './route.js';
+import { watchApp, watchRouteAssignments } from './route.js';
+import { type InstrumentedRequest, kState, type RequestState } from './state.js';
 
 export type { OtelHttpOptions } from '@otel-http/core';
 export { activeSpan, recordRequestError, traceFields, withSpan } from '@otel-http/core';
@@ -31,9 +31,19 @@ export { activeSpan, recordRequestError, traceFields, withSpan } from '@otel-htt
 export function otel(options: OtelHttpOptions = {}): RequestHandler {
   const instrumentation = createServerInstrumentation(options);
   return function otelHttp(req, res, next) {
+    const request = req as unknown as InstrumentedRequest & { app?: unknown };
+    // Registered twice: the first one instruments the request.
+    if (request[kState] !== undefined) {
+      next();
+      return;
+    }
     let handle: RequestHandle | undefined;
     try {
-      if (!isTracked(req)) handle = startNodeRequest(instrumentation, req, res);
+      handle = startNodeRequest(instrumentation, req, res);
+      if (handle !== undefined) {
+        watchRouteAssignments(Object.getPrototypeOf(req));
+        watchApp(request.app);
+      }
     } catch (error) {
       // Telemetry must never cost the request.
       diag.error('@otel-http/express: could not start the request telemetry', error);
@@ -42,12 +52,14 @@ export function otel(options: OtelHttpOptions = {}): RequestHandler {
       next();
       return;
     }
-    const started = handle;
-    trackRequest(req, started);
-    captureRoute(req, (route, template) => {
-      started.setRoute(template);
-      reportRouteErrors(route);
-    });
-    context.with(started.context, next);
+    const state: RequestState = {
+      handle,
+      lastError: undefined,
+      route: undefined,
+      mounts: undefined,
+      app: request.app,
+    };
+    request[kState] = state;
+    context.with(handle.context, next);
   };
 }

@@ -171,6 +171,135 @@ for (const express of [express5, express4] as ExpressModule[]) {
       const [span] = await app.spans(1);
       expect(span?.name).toBe('GET /a,/b');
     });
+
+    it('tells apart a parent and a child mount parameter with the same value', async () => {
+      const app = await serve((options) => {
+        const app = express();
+        app.use(otel(options));
+        const teams = express.Router({ mergeParams: true });
+        teams.get('/members/:memberId', (req, res) => {
+          res.json(req.params);
+        });
+        const orgs = express.Router({ mergeParams: true });
+        orgs.use('/teams/:teamId', teams);
+        app.use('/orgs/:orgId', orgs);
+        return app;
+      });
+      const response = await app.get('/orgs/7/teams/7/members/7');
+      expect(JSON.parse(response.body)).toEqual({ orgId: '7', teamId: '7', memberId: '7' });
+      const [span] = await app.spans(1);
+      expect(span?.name).toBe('GET /orgs/:orgId/teams/:teamId/members/:memberId');
+    });
+
+    it('forgets a parameterised mount the request left before a literal one answered', async () => {
+      const app = await serve((options) => {
+        const app = express();
+        app.use(otel(options));
+        const byId = express.Router();
+        byId.get('/never', (_req, res) => {
+          res.send('never');
+        });
+        const literal = express.Router();
+        literal.get('/list', (_req, res) => {
+          res.send('list');
+        });
+        app.use('/:section', byId);
+        app.use('/items', literal);
+        return app;
+      });
+      expect((await app.get('/items/list')).body).toBe('list');
+      const [span] = await app.spans(1);
+      expect(span?.name).toBe('GET /items/list');
+    });
+
+    it('finds parameterised mounts inside a sub-app, from its first request on', async () => {
+      const app = await serve((options) => {
+        const app = express();
+        app.use(otel(options));
+        const tenant = express();
+        const docs = express.Router();
+        docs.get('/docs/:docId', (_req, res) => {
+          res.send('doc');
+        });
+        tenant.use('/spaces/:spaceId', docs);
+        app.use('/tenant', tenant);
+        return app;
+      });
+      for (const path of ['/tenant/spaces/a/docs/1', '/tenant/spaces/b/docs/2']) {
+        expect((await app.get(path)).status).toBe(200);
+      }
+      const names = (await app.spans(2)).map((span) => span.name);
+      expect(names).toEqual([
+        'GET /tenant/spaces/:spaceId/docs/:docId',
+        'GET /tenant/spaces/:spaceId/docs/:docId',
+      ]);
+    });
+
+    it('captures the route of a sub-app mounted on a router', async () => {
+      const app = await serve((options) => {
+        const app = express();
+        app.use(otel(options));
+        const billing = express();
+        billing.get('/invoices/:invoiceId', (req, res) => {
+          res.json({ path: req.route.path });
+        });
+        const v1 = express.Router();
+        v1.use('/billing', billing);
+        app.use('/v1', v1);
+        return app;
+      });
+      expect(JSON.parse((await app.get('/v1/billing/invoices/5')).body)).toEqual({
+        path: '/invoices/:invoiceId',
+      });
+      const [span] = await app.spans(1);
+      expect(span?.name).toBe('GET /v1/billing/invoices/:invoiceId');
+    });
+
+    it('sees mounts added after the first request', async () => {
+      let late: Express | undefined;
+      const app = await serve((options) => {
+        const app = express();
+        app.use(otel(options));
+        app.get('/first', (_req, res) => {
+          res.send('first');
+        });
+        late = app;
+        return app;
+      });
+      await app.get('/first');
+      const shelves = express.Router();
+      shelves.get('/books/:bookId', (_req, res) => {
+        res.send('book');
+      });
+      late?.use('/shelves/:shelfId', shelves);
+      expect((await app.get('/shelves/s1/books/b1')).body).toBe('book');
+      const names = (await app.spans(2)).map((span) => span.name);
+      expect(names).toEqual(['GET /first', 'GET /shelves/:shelfId/books/:bookId']);
+    });
+
+    it('leaves req.route readable where Express sets it, also for ignored requests', async () => {
+      const seen: unknown[] = [];
+      const app = await serve(
+        (options) => {
+          const app = express();
+          app.use(otel(options));
+          app.get('/health', (req, res) => {
+            seen.push(req.route?.path);
+            res.send('ok');
+          });
+          app.get('/users/:id', (req, res) => {
+            seen.push(req.route?.path, Object.keys(req).includes('route'));
+            res.send('user');
+          });
+          return app;
+        },
+        { ignore: '/health' },
+      );
+      await app.get('/health');
+      await app.get('/users/1');
+      await app.spans(1);
+      expect(seen).toEqual(['/health', '/users/:id', false]);
+    });
   });
 
   describe(`express ${version}: errors`, () => {
