@@ -65,6 +65,25 @@ export function processCpuMicros(pid) {
 }
 
 /**
+ * CPU time the main thread of a process has used so far, in µs (`/proc/<pid>/task/<pid>/stat`);
+ * the rest of the process's time is its helper threads: V8's background garbage collection and
+ * compilers, libuv's pool. `undefined` without /proc.
+ *
+ * @param {number} pid
+ * @returns {number | undefined}
+ */
+export function mainThreadCpuMicros(pid) {
+  try {
+    return (
+      (parseProcessTicks(readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8')) * 1e6) /
+      clockTicksPerSecond()
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Busy CPU time of the whole machine so far, in µs; `undefined` without /proc.
  *
  * @returns {number | undefined}

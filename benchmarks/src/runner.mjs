@@ -3,7 +3,7 @@
 // around it. A rejected run is measured once more; both attempts stay in the results.
 
 import { REQUEST_PATH, roundOrder } from './matrix.mjs';
-import { processCpuMicros, systemBusyMicros } from './proc.mjs';
+import { mainThreadCpuMicros, processCpuMicros, systemBusyMicros } from './proc.mjs';
 import { startServer } from './processes.mjs';
 import { rejectionReasons } from './validate.mjs';
 
@@ -59,6 +59,7 @@ export async function measureCell(cell, config, load) {
 
     const before = await server.counts();
     const serverCpuBefore = processCpuMicros(server.pid);
+    const mainThreadBefore = mainThreadCpuMicros(server.pid);
     const machineBefore = systemBusyMicros();
     const ownBefore = process.cpuUsage();
     const started = performance.now();
@@ -67,6 +68,7 @@ export async function measureCell(cell, config, load) {
 
     const wallMicros = (performance.now() - started) * 1000;
     const serverCpuAfter = processCpuMicros(server.pid);
+    const mainThreadAfter = mainThreadCpuMicros(server.pid);
     const machineAfter = systemBusyMicros();
     const own = process.cpuUsage(ownBefore);
     const after = await server.counts();
@@ -76,6 +78,10 @@ export async function measureCell(cell, config, load) {
       serverCpuBefore === undefined || serverCpuAfter === undefined
         ? Number.NaN
         : serverCpuAfter - serverCpuBefore;
+    const mainThreadMicros =
+      mainThreadBefore === undefined || mainThreadAfter === undefined
+        ? Number.NaN
+        : mainThreadAfter - mainThreadBefore;
     const machineMicros =
       machineBefore === undefined || machineAfter === undefined
         ? Number.NaN
@@ -96,6 +102,7 @@ export async function measureCell(cell, config, load) {
       handled,
       serverCpuMicros,
       cpuPerRequestUs: serverCpuMicros / handled,
+      helperCpuPerRequestUs: (serverCpuMicros - mainThreadMicros) / handled,
       serverCpuShare: serverCpuMicros / wallMicros,
       foreignCpuShare: Math.max(0, foreignMicros / wallMicros),
       spans: {
@@ -135,6 +142,7 @@ export function failedRun(cell, error) {
     handled: 0,
     serverCpuMicros: Number.NaN,
     cpuPerRequestUs: Number.NaN,
+    helperCpuPerRequestUs: Number.NaN,
     serverCpuShare: Number.NaN,
     foreignCpuShare: Number.NaN,
     spans: { server: 0, other: 0 },

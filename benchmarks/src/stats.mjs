@@ -27,6 +27,8 @@
  * @property {number} handled Requests the route handler answered in the measured window.
  * @property {number} serverCpuMicros Server CPU time (user + system) in the measured window.
  * @property {number} cpuPerRequestUs `serverCpuMicros / handled`.
+ * @property {number} [helperCpuPerRequestUs] The part of it used by threads other than the main one
+ *   (V8's background garbage collection, mostly); absent in results from before it was measured.
  * @property {number} serverCpuShare Server CPU time over wall time (1 = one core busy throughout).
  * @property {number} foreignCpuShare CPU used by other processes of the machine meanwhile, in cores.
  * @property {{ server: number, other: number }} spans Spans exported in the window, by kind.
@@ -126,6 +128,7 @@ export function compareWithBare(runs) {
  * @property {Spread | undefined} latencyP50Ms
  * @property {Spread | undefined} latencyP99Ms
  * @property {Spread | undefined} cpuPerRequestUs
+ * @property {Spread | undefined} helperCpuPerRequestUs
  * @property {Spread | undefined} serverCpuShare
  * @property {Spread | undefined} throughputRatio Per-round ratio to `bare`.
  * @property {Spread | undefined} cpuRatio Per-round ratio of CPU per request to `bare`'s.
@@ -158,6 +161,7 @@ export function summarise(runs, frameworks, modes) {
         latencyP50Ms: over((run) => run.latencyP50Ms),
         latencyP99Ms: over((run) => run.latencyP99Ms),
         cpuPerRequestUs: over((run) => run.cpuPerRequestUs),
+        helperCpuPerRequestUs: over((run) => run.helperCpuPerRequestUs ?? Number.NaN),
         serverCpuShare: over((run) => run.serverCpuShare),
         throughputRatio: overRounds((c) => c.throughputRatio),
         cpuRatio: overRounds((c) => c.cpuRatio),

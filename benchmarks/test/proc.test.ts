@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   clockTicksPerSecond,
+  mainThreadCpuMicros,
   parseProcessTicks,
   parseSystemBusyTicks,
   processCpuMicros,
@@ -46,7 +47,18 @@ describe.runIf(existsSync('/proc/self/stat'))('on Linux', () => {
     expect(systemBusyMicros()).toBeGreaterThan(0);
   });
 
+  it('reads the main thread’s share: its work counts there, and never above the process', () => {
+    const before = mainThreadCpuMicros(process.pid);
+    const until = Date.now() + 100 + 3000 / clockTicksPerSecond();
+    while (Date.now() < until);
+    const after = mainThreadCpuMicros(process.pid);
+    const whole = processCpuMicros(process.pid);
+    expect(after).toBeGreaterThan(before!);
+    expect(after).toBeLessThanOrEqual(whole!);
+  });
+
   it('reads nothing for a process that does not exist', () => {
     expect(processCpuMicros(2 ** 30)).toBeUndefined();
+    expect(mainThreadCpuMicros(2 ** 30)).toBeUndefined();
   });
 });

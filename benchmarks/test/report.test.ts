@@ -62,6 +62,7 @@ describe('renderMarkdown', () => {
     expect(rows).toHaveLength(2 * MODES.length);
     expect(markdown).toContain('| express | otel-http | 8,500 | 0.85 (0.80–0.90) |');
     expect(markdown).toContain('| koa | bare | 10,000 | 1 |');
+    expect(markdown).toMatch(/\| koa \| bare \| 10,000 \| 1 \| 4 \| 9 \| 100\.0 \| 1\.5 \| 1 \|/);
     expect(markdown).toContain('Node v24.1.0');
     expect(markdown).toContain('| express | 5.3.0 |');
     expect(markdown).toMatch(/\| express \| 0\.85 \(0\.80–0\.90\) ❌ \|/);

@@ -25,6 +25,7 @@ export function makeRun(
     handled,
     serverCpuMicros: handled * 80,
     cpuPerRequestUs: 80,
+    helperCpuPerRequestUs: 1.5,
     serverCpuShare: 0.99,
     foreignCpuShare: 0.01,
     spans: { server: traced ? handled : 0, other: 0 },

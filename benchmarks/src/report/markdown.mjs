@@ -55,8 +55,18 @@ export function renderMarkdown(result) {
   );
 
   lines.push(
-    row(['Framework', 'Mode', 'req/s', '× bare', 'p50 ms', 'p99 ms', 'CPU µs/req', 'CPU × bare']),
-    row(['---', '---', '--:', '--:', '--:', '--:', '--:', '--:']),
+    row([
+      'Framework',
+      'Mode',
+      'req/s',
+      '× bare',
+      'p50 ms',
+      'p99 ms',
+      'CPU µs/req',
+      'of which helper threads',
+      'CPU × bare',
+    ]),
+    row(['---', '---', '--:', '--:', '--:', '--:', '--:', '--:', '--:']),
   );
   for (const cell of summary) {
     const isBare = cell.mode === 'bare';
@@ -69,6 +79,7 @@ export function renderMarkdown(result) {
         milliseconds(cell.latencyP50Ms?.median),
         milliseconds(cell.latencyP99Ms?.median),
         fixed(cell.cpuPerRequestUs?.median ?? Number.NaN, 1),
+        fixed(cell.helperCpuPerRequestUs?.median ?? Number.NaN, 1),
         isBare ? '1' : spreadText(cell.cpuRatio, 2),
       ]),
     );
