@@ -14,6 +14,7 @@
  * rebuilt from the parameters Express matched for that mount, on the request.
  */
 
+import { IncomingMessage } from 'node:http';
 import { diag } from '@opentelemetry/api';
 import { reportRouteErrors } from './errors.js';
 import { kState, type Mount, type RequestState } from './state.js';
@@ -49,9 +50,17 @@ const walkedStacks = new WeakMap<unknown[], number>();
  * prototype; a prototype that defines `route` itself is left alone.
  */
 export function watchRouteAssignments(prototype: unknown): void {
-  if (typeof prototype !== 'object' || prototype === null || prototype === Object.prototype) return;
+  if (typeof prototype !== 'object' || prototype === null) return;
   if (watchedPrototypes.has(prototype)) return;
   watchedPrototypes.add(prototype);
+  if (prototype === Object.prototype || prototype === IncomingMessage.prototype) {
+    // Not a request Express prepared (a bare router, a test double): Node's own prototype is not
+    // ours to change.
+    diag.warn(
+      '@otel-http/express: the request has no Express request prototype; routes are not captured',
+    );
+    return;
+  }
   if (Object.getOwnPropertyDescriptor(prototype, 'route') !== undefined) return;
   Object.defineProperty(prototype, 'route', {
     configurable: true,

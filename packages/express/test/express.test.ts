@@ -1,3 +1,5 @@
+import { createServer, IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import {
@@ -465,3 +467,31 @@ for (const express of [express5, express4] as ExpressModule[]) {
     });
   });
 }
+
+describe('outside an Express application', () => {
+  it("serves a plain Node request and leaves Node's request prototype alone", async () => {
+    const telemetry = new CheckTelemetry();
+    const middleware = otel({
+      tracerProvider: telemetry.tracerProvider,
+      meterProvider: telemetry.meterProvider,
+    });
+    const server = createServer((req, res) => {
+      middleware(req as never, res as never, () => {
+        (req as { route?: unknown }).route = { path: '/not-express' };
+        res.end('plain');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const response = await fetch(`http://127.0.0.1:${port}/plain`);
+      expect(await response.text()).toBe('plain');
+      await waitFor('1 span', () => (telemetry.serverSpans().length === 1 ? true : undefined));
+      expect(telemetry.serverSpans()[0]?.name).toBe('GET');
+      expect(Object.getOwnPropertyDescriptor(IncomingMessage.prototype, 'route')).toBeUndefined();
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      await telemetry.shutdown();
+    }
+  });
+});
