@@ -25,7 +25,7 @@ import {
   resolveEndpoints,
   startAttributes,
 } from './request-attributes.js';
-import { REQUEST_HANDLE_KEY } from './request-context.js';
+import { RequestContext } from './request-context.js';
 import { traceResponseHeader } from './response-header.js';
 import {
   ATTR_ERROR_TYPE,
@@ -161,14 +161,15 @@ class HttpServerInstrumentation implements ServerInstrumentation {
 
   /** The parent context to start the server span in, and a link when the caller is not trusted. */
   parentOf(info: RequestInfo, active: Context): { parent: Context; link: Link | undefined } {
-    const extracted = callSafely(
-      'the propagator',
-      () =>
-        this.options.propagator
-          ? this.options.propagator.extract(active, info, requestInfoGetter)
-          : propagation.extract(active, info, requestInfoGetter),
-      active,
-    );
+    // Not through `callSafely`: this runs for every request, and a closure per call adds up.
+    let extracted = active;
+    try {
+      extracted = this.options.propagator
+        ? this.options.propagator.extract(active, info, requestInfoGetter)
+        : propagation.extract(active, info, requestInfoGetter);
+    } catch (error) {
+      logger.error('the propagator threw; the request continues without it', error);
+    }
     if (extracted === active || this.trusts(info)) return { parent: extracted, link: undefined };
     const remote = trace.getSpanContext(extracted);
     const link = remote && trace.isSpanContextValid(remote) ? { context: remote } : undefined;
@@ -221,7 +222,7 @@ class ServerRequestHandle implements RequestHandle {
     if (rpc?.type === 'http' && rpc.span !== undefined) {
       this.rpc = rpc;
       this.span = rpc.span;
-      this.context = active.setValue(REQUEST_HANDLE_KEY, this);
+      this.context = new RequestContext(active, undefined, this);
     } else {
       const { parent, link } = instrumentation.parentOf(info, active);
       if (config.tracing) {
@@ -236,10 +237,10 @@ class ServerRequestHandle implements RequestHandle {
           },
           parent,
         );
-        this.context = trace.setSpan(parent, this.span).setValue(REQUEST_HANDLE_KEY, this);
+        this.context = new RequestContext(parent, this.span, this);
       } else {
         // Metrics only: no span, but the caller's context still flows to outgoing calls.
-        this.context = parent.setValue(REQUEST_HANDLE_KEY, this);
+        this.context = new RequestContext(parent, undefined, this);
         this.span = trace.getSpan(parent) ?? trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
       }
     }

@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import {
+  context,
   DiagLogLevel,
   diag,
   propagation,
@@ -211,6 +212,62 @@ describe('propagation', () => {
     const [span] = await t.waitForSpans(1);
     expect(span?.spanContext().traceId).not.toBe('0'.repeat(32));
     expect(span?.parentSpanContext).toBeUndefined();
+  });
+});
+
+describe('the request context', () => {
+  it('behaves as an ordinary context: child spans, baggage, a removed span, the handle', async () => {
+    const t = createTelemetry();
+    const seen: Record<string, unknown> = {};
+    const server = await serve(t, (_req, res, handle) => {
+      const active = context.active();
+      seen.server = trace.getSpan(active) === handle?.span;
+      seen.remoteBaggage = propagation.getBaggage(active)?.getEntry('tenant')?.value;
+      // Deriving contexts from it: a child span, baggage, a context without the span.
+      const child = t.tracerProvider.getTracer('test').startSpan('child', {}, active);
+      const withChild = trace.setSpan(active, child);
+      seen.childActive = trace.getSpan(withChild) === child;
+      seen.handleKept = recordRequestError(new Error('reported'), withChild);
+      const baggage = propagation.createBaggage({ step: { value: 'two' } });
+      const withBaggage = propagation.setBaggage(active, baggage);
+      seen.baggage = propagation.getBaggage(withBaggage)?.getEntry('step')?.value;
+      seen.spanKeptWithBaggage = trace.getSpan(withBaggage) === handle?.span;
+      seen.withoutSpan = trace.getSpan(trace.deleteSpan(active));
+      child.end();
+      res.writeHead(500).end();
+    });
+    await fetch(server.url, {
+      headers: { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01`, baggage: 'tenant=acme' },
+    });
+    const spans = await t.waitForSpans(2);
+    const serverSpan = spans.find((span) => span.kind === SpanKind.SERVER);
+    const child = spans.find((span) => span.name === 'child');
+    expect(seen).toEqual({
+      server: true,
+      remoteBaggage: 'acme',
+      childActive: true,
+      handleKept: true,
+      baggage: 'two',
+      spanKeptWithBaggage: true,
+      withoutSpan: undefined,
+    });
+    expect(child?.parentSpanContext?.spanId).toBe(serverSpan?.spanContext().spanId);
+    expect(serverSpan?.attributes['error.type']).toBe('Error');
+  });
+
+  it('with tracing off, the caller’s span stays active for outgoing calls', async () => {
+    const t = createTelemetry();
+    let active: string | undefined;
+    let reported = false;
+    const server = await serve({ ...t, tracing: false }, (_req, res) => {
+      active = trace.getSpan(context.active())?.spanContext().spanId;
+      reported = recordRequestError(new Error('x'));
+      res.end();
+    });
+    await fetch(server.url, { headers: { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01` } });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(active).toBe(PARENT_ID);
+    expect(reported).toBe(true);
   });
 });
 
