@@ -80,12 +80,13 @@ export function otel<E extends Env = Env>(options: OtelHonoOptions<E> = {}): Mid
       throw error;
     }
 
-    const matched = handlerRoute(routes, ownIndex, c.req.routeIndex);
-    const chosen = callOption(
-      'routeFromContext',
-      () => options.routeFromContext?.(c, matched),
-      undefined,
-    );
+    const matched =
+      c.req.routeIndex === ownIndex ? expected : handlerRoute(routes, ownIndex, c.req.routeIndex);
+    const { routeFromContext } = options;
+    const chosen =
+      routeFromContext === undefined
+        ? undefined
+        : callOption('routeFromContext', () => routeFromContext(c, matched), undefined);
     const route = typeof chosen === 'string' && chosen.length > 0 ? chosen : matched;
     if (route !== undefined && route !== handle.route) handle.setRoute(route);
     if (c.error !== undefined) handle.recordError(c.error);
