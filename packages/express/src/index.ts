@@ -37,12 +37,13 @@ export function otel(options: OtelHttpOptions = {}): RequestHandler {
       next();
       return;
     }
+    const app = request.app;
     let handle: RequestHandle | undefined;
     try {
       handle = startNodeRequest(instrumentation, req, res);
       if (handle !== undefined) {
         watchRouteAssignments(Object.getPrototypeOf(req));
-        watchApp(request.app);
+        watchApp(app);
       }
     } catch (error) {
       // Telemetry must never cost the request.
@@ -57,7 +58,7 @@ export function otel(options: OtelHttpOptions = {}): RequestHandler {
       lastError: undefined,
       route: undefined,
       mounts: undefined,
-      app: request.app,
+      app,
     };
     request[kState] = state;
     context.with(handle.context, next);
