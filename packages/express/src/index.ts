@@ -30,6 +30,8 @@ export { activeSpan, recordRequestError, traceFields, withSpan } from '@otel-htt
  */
 export function otel(options: OtelHttpOptions = {}): RequestHandler {
   const instrumentation = createServerInstrumentation(options);
+  // Express gives every request of an app the same prototype: look at a new one only.
+  let watchedPrototype: unknown;
   return function otelHttp(req, res, next) {
     const request = req as unknown as InstrumentedRequest & { app?: unknown };
     // Registered twice: the first one instruments the request.
@@ -42,7 +44,11 @@ export function otel(options: OtelHttpOptions = {}): RequestHandler {
     try {
       handle = startNodeRequest(instrumentation, req, res);
       if (handle !== undefined) {
-        watchRouteAssignments(Object.getPrototypeOf(req));
+        const prototype: unknown = Object.getPrototypeOf(req);
+        if (prototype !== watchedPrototype) {
+          watchRouteAssignments(prototype);
+          watchedPrototype = prototype;
+        }
         watchApp(app);
       }
     } catch (error) {

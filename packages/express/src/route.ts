@@ -17,7 +17,7 @@
 import { IncomingMessage } from 'node:http';
 import { diag } from '@opentelemetry/api';
 import { reportRouteErrors } from './errors.js';
-import { kState, type Mount, type RequestState } from './state.js';
+import { kState, type Mount, type RequestState, stateOf } from './state.js';
 
 /** A route object as Express's router creates it (`router.route(path)`). */
 export interface MatchedRoute {
@@ -179,7 +179,7 @@ const PATH_PARAMETER = /[:*](?:"((?:[^"\\]|\\.)*)"|([$_\p{ID_Start}][$\p{ID_Cont
 /** Wraps a mount's handler so that entering it records the mount on instrumented requests. */
 function enteringMount(fn: Handler, names: readonly string[] | null): Handler {
   const wrapped = function (this: unknown, req: RequestLike, res: unknown, next: unknown) {
-    const state = typeof req === 'object' && req !== null ? req[kState] : undefined;
+    const state = stateOf(req);
     let mount: Mount | undefined;
     if (state !== undefined) {
       try {

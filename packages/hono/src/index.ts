@@ -50,6 +50,7 @@ export interface OtelHonoOptions<E extends Env = Env> extends OtelHttpOptions {
  */
 export function otel<E extends Env = Env>(options: OtelHonoOptions<E> = {}): MiddlewareHandler<E> {
   const instrumentation = createServerInstrumentation(options);
+  const { connectionInfo, routeFromContext } = options;
 
   return createMiddleware<E>(async function otelMiddleware(c, next) {
     const node = nodeBindings(c.env);
@@ -58,7 +59,9 @@ export function otel<E extends Env = Env>(options: OtelHonoOptions<E> = {}): Mid
       : instrumentation.start(
           requestInfoFromFetch(
             c.req.raw,
-            callOption('connectionInfo', () => options.connectionInfo?.(c), undefined),
+            connectionInfo === undefined
+              ? undefined
+              : callOption('connectionInfo', () => connectionInfo(c), undefined),
           ),
         );
     if (handle === undefined) return next();
@@ -82,7 +85,6 @@ export function otel<E extends Env = Env>(options: OtelHonoOptions<E> = {}): Mid
 
     const matched =
       c.req.routeIndex === ownIndex ? expected : handlerRoute(routes, ownIndex, c.req.routeIndex);
-    const { routeFromContext } = options;
     const chosen =
       routeFromContext === undefined
         ? undefined
