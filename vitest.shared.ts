@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineProject } from 'vitest/config';
 
@@ -20,9 +21,20 @@ export const workspaceAliases = [
   { find: /^@otel-http\/node$/, replacement: src('node') },
 ];
 
+const versionOf = (pkg: string): string =>
+  JSON.parse(readFileSync(new URL(`./packages/${pkg}/package.json`, import.meta.url), 'utf8'))
+    .version;
+
+/** What each package's build defines (its tsup.config.ts), so that the sources report the same. */
+export const buildDefines = {
+  __OTEL_HTTP_CORE_VERSION__: JSON.stringify(versionOf('core')),
+  __OTEL_HTTP_NODE_VERSION__: JSON.stringify(versionOf('node')),
+};
+
 export function packageProject(name: string, extra: { testTimeout?: number } = {}) {
   return defineProject({
     resolve: { alias: workspaceAliases },
+    define: buildDefines,
     test: {
       name,
       include: ['src/**/*.test.ts', 'test/**/*.test.ts'],

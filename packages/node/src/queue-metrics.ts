@@ -1,5 +1,6 @@
 import type { Attributes, MeterProvider } from '@opentelemetry/api';
 import type { BoundedBatchSpanProcessor } from './bounded-span-processor.js';
+import { SCOPE_NAME, SCOPE_VERSION } from './version.js';
 
 /**
  * Publishes the span queues' counters as the SDK self-observability metric
@@ -11,7 +12,7 @@ export function registerQueueMetrics(
   queues: readonly BoundedBatchSpanProcessor[],
 ): void {
   if (queues.length === 0) return;
-  const meter = meterProvider.getMeter('@otel-http/node');
+  const meter = meterProvider.getMeter(SCOPE_NAME, SCOPE_VERSION);
   const processed = meter.createObservableCounter('otel.sdk.processor.span.processed', {
     unit: '{span}',
     description: 'Spans for which processing finished, exported or not.',

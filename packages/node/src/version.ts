@@ -1,0 +1,10 @@
+declare const __OTEL_HTTP_NODE_VERSION__: string | undefined;
+
+/** Name and version of the meter of the export queue's own metrics. */
+export const SCOPE_NAME = '@otel-http/node';
+/**
+ * The `version` of this package's package.json, put in by the build (tsup `define`) and by the
+ * workspace's Vitest projects; `0.0.0-dev` only when the sources run some other way.
+ */
+export const SCOPE_VERSION: string =
+  typeof __OTEL_HTTP_NODE_VERSION__ === 'string' ? __OTEL_HTTP_NODE_VERSION__ : '0.0.0-dev';
