@@ -54,11 +54,15 @@ describe.skipIf(binary === undefined)(title, () => {
     traffic = sendTrafficUntilStopped(example.url, () => trafficRunning);
 
     // The shipped configuration, with the Express target on this machine and a faster scrape.
+    // The target of the `app` job (startTelemetry()'s default port) is the same example, standing
+    // in for an application started with no configuration.
     const shipped = readShipped('prometheus/prometheus.yml');
     expect(shipped).toContain('host.docker.internal:9465');
+    expect(shipped).toContain('host.docker.internal:9464');
     expect(shipped).toContain('scrape_interval: 5s');
     const config = shipped
       .replace('host.docker.internal:9465', target)
+      .replace('host.docker.internal:9464', target)
       .replaceAll('scrape_interval: 5s', 'scrape_interval: 1s');
     writeFileSync(join(directory, 'prometheus.yml'), config);
 
@@ -124,6 +128,18 @@ describe.skipIf(binary === undefined)(title, () => {
     // The unit is in the metadata, not in the name: no `_seconds` series exist.
     const suffixed = await query('count({__name__=~"http_server_request_duration_seconds.*"})');
     expect(suffixed).toEqual([]);
+  });
+
+  it("scrapes an application on startTelemetry()'s default port as the job the dashboard opens with", async () => {
+    const jobs = await queryUntil('count by (job) (http_server_request_duration_count)', (result) =>
+      result.some((entry) => entry.metric.job === 'app'),
+    );
+    expect(jobs.map((entry) => entry.metric.job).sort()).toEqual(['app', 'otel-http-examples']);
+    const dashboard = JSON.parse(readShipped('grafana/dashboards/otel-http-red.json'));
+    const job = dashboard.templating.list.find(
+      (variable: { name: string }) => variable.name === 'job',
+    );
+    expect(job.current.value).toContain('app');
   });
 
   it('answers every query of the Grafana dashboard', async () => {
