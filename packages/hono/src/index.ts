@@ -9,9 +9,9 @@ import {
 import { startNodeRequest } from '@otel-http/core/node';
 import type { Context, Env, MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import { matchedRoutes } from 'hono/route';
 import { nodeBindings } from './node-bindings.js';
 import { handlerRoute } from './route.js';
+import { createRoutesLookup, dispatchedRoutePath } from './routes-lookup.js';
 
 export type { FetchConnectionInfo, OtelHttpOptions } from '@otel-http/core';
 export { activeSpan, recordRequestError, traceFields, withSpan } from '@otel-http/core';
@@ -51,6 +51,7 @@ export interface OtelHonoOptions<E extends Env = Env> extends OtelHttpOptions {
 export function otel<E extends Env = Env>(options: OtelHonoOptions<E> = {}): MiddlewareHandler<E> {
   const instrumentation = createServerInstrumentation(options);
   const { connectionInfo, routeFromContext } = options;
+  const routesOf = createRoutesLookup();
 
   return createMiddleware<E>(async function otelMiddleware(c, next) {
     const node = nodeBindings(c.env);
@@ -66,11 +67,11 @@ export function otel<E extends Env = Env>(options: OtelHonoOptions<E> = {}): Mid
         );
     if (handle === undefined) return next();
 
-    const routes = matchedRoutes(c);
+    const routes = routesOf(c);
     const ownIndex = c.req.routeIndex;
     // Hono matched every route before the chain started: report the handler now, so that a
     // request whose client hangs up mid-way still carries it.
-    const expected = handlerRoute(routes, ownIndex, ownIndex);
+    const expected = routes && handlerRoute(routes, ownIndex, ownIndex);
     if (expected !== undefined) handle.setRoute(expected);
 
     try {
@@ -83,8 +84,13 @@ export function otel<E extends Env = Env>(options: OtelHonoOptions<E> = {}): Mid
       throw error;
     }
 
+    const reached = c.req.routeIndex;
     const matched =
-      c.req.routeIndex === ownIndex ? expected : handlerRoute(routes, ownIndex, c.req.routeIndex);
+      reached === ownIndex
+        ? expected
+        : routes === undefined
+          ? dispatchedRoutePath(c)
+          : handlerRoute(routes, ownIndex, reached);
     const chosen =
       routeFromContext === undefined
         ? undefined

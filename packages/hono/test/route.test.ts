@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { handlerRoute, type MatchedRoute } from '../src/route.js';
+import {
+  handlerRoute,
+  type MatchedRoute,
+  type RoutesReader,
+  routesReaderFor,
+} from '../src/route.js';
 
 const use = (path: string): MatchedRoute => ({ method: 'ALL', path });
 const get = (path: string): MatchedRoute => ({ method: 'GET', path });
@@ -87,5 +92,69 @@ const cases: Array<{
 describe('handlerRoute', () => {
   it.each(cases)('$name', ({ routes, own = 0, reached, route }) => {
     expect(handlerRoute(routes, own, reached)).toBe(route);
+  });
+});
+
+const matched = [use('/*'), get('/users/:id')];
+/** A raw match result as Hono's routers return it: `[[[handler, route], params], …]`. */
+type RawMatch = [Array<[[unknown, MatchedRoute], Record<string, unknown>]>];
+const matchResult: RawMatch = [matched.map((route) => [[() => {}, route], {}])];
+const hidden = Symbol('the match result, private to one copy of Hono');
+const throwing = (): never => {
+  throw new TypeError("Cannot read properties of undefined (reading '0')");
+};
+/** The own copy's `matchedRoutes`: reads `hidden`, as `hono/route` reads its copy's symbol. */
+const ownHelper: RoutesReader = ({ req }) => fromHidden((req as Record<symbol, unknown>)[hidden]);
+const fromHidden = (result: unknown) => (result as RawMatch)[0].map(([[, route]]) => route);
+
+/** A request of a class that has `members` on its prototype, as Hono's HonoRequest has. */
+function requestWith(members: PropertyDescriptorMap): { req: object } {
+  return { req: Object.create(Object.create(Object.prototype, members)) };
+}
+
+const readerCases: Array<{ name: string; c: { req: object }; routes: unknown }> = [
+  {
+    name: "the package's own copy of Hono",
+    c: requestWith({ [hidden]: { get: () => matchResult } }),
+    routes: matched,
+  },
+  {
+    name: 'another copy: its own symbol getter on the request class',
+    c: requestWith({
+      [Symbol('unrelated')]: { get: () => 'something else' },
+      [Symbol('other copy')]: { get: () => matchResult },
+    }),
+    routes: matched,
+  },
+  {
+    name: 'another copy without a symbol getter: the public matchedRoutes',
+    c: requestWith({ matchedRoutes: { get: () => matched } }),
+    routes: matched,
+  },
+  {
+    name: 'getters that throw are passed over',
+    c: requestWith({
+      [Symbol('broken')]: { get: throwing },
+      matchedRoutes: { get: () => matched },
+    }),
+    routes: matched,
+  },
+  {
+    name: 'routes without templates are not routes',
+    c: requestWith({ matchedRoutes: { get: () => [{ method: 'GET' }] } }),
+    routes: undefined,
+  },
+  { name: 'nothing readable', c: requestWith({}), routes: undefined },
+];
+
+describe('routesReaderFor', () => {
+  it.each(readerCases)('$name', ({ c, routes }) => {
+    const reader = routesReaderFor(c, ownHelper);
+    expect(reader?.(c)).toEqual(routes);
+  });
+
+  it("prefers the package's own helper when it works", () => {
+    const c = requestWith({ [hidden]: { get: () => matchResult } });
+    expect(routesReaderFor(c, ownHelper)).toBe(ownHelper);
   });
 });
