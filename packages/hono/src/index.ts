@@ -36,6 +36,9 @@ export interface OtelHonoOptions<E extends Env = Env> extends OtelHttpOptions {
   connectionInfo?: (c: Context<E>) => FetchConnectionInfo | undefined;
 }
 
+/** As core caps its `route` and `spanName` overrides: a route is a span name and a metric label. */
+const MAX_ROUTE_OVERRIDE_LENGTH = 256;
+
 /**
  * OpenTelemetry tracing and RED metrics for Hono: one SERVER span per request, the request duration
  * and active requests metrics, the route as Hono matched it (`basePath` and `app.route()` prefixes
@@ -95,7 +98,10 @@ export function otel<E extends Env = Env>(options: OtelHonoOptions<E> = {}): Mid
       routeFromContext === undefined
         ? undefined
         : callOption('routeFromContext', () => routeFromContext(c, matched), undefined);
-    const route = typeof chosen === 'string' && chosen.length > 0 ? chosen : matched;
+    const route =
+      typeof chosen === 'string' && chosen.length > 0
+        ? chosen.slice(0, MAX_ROUTE_OVERRIDE_LENGTH)
+        : matched;
     if (route !== undefined && route !== handle.route) handle.setRoute(route);
     if (c.error !== undefined) handle.recordError(c.error);
     if (!c.finalized) {

@@ -180,6 +180,23 @@ describe.each(runtimes)('on $name', (runtime) => {
     expect((await spanOf('/items/3')).attributes['http.route']).toBe('/items/:id');
   });
 
+  it('cuts an overlong routeFromContext result to 256 characters, as core cuts its overrides', async () => {
+    const app = new Hono();
+    app.use(otel({ ...telemetry.options, routeFromContext: () => `/${'r'.repeat(10_000)}` }));
+    app.get('/items/:id', (c) => c.text('item'));
+    const server = await open(app);
+
+    expect((await send(server, '/items/3')).text).toBe('item');
+    const span = await spanOf('/items/3');
+    const cut = `/${'r'.repeat(255)}`;
+    expect(span.attributes['http.route']).toBe(cut);
+    expect(span.name).toBe(`GET ${cut}`);
+    const routes = (await durationSeries(telemetry)).map(
+      ({ attributes }) => attributes['http.route'],
+    );
+    expect(routes).toEqual([cut]);
+  });
+
   it('leaves an HTTPException with a 4xx UNSET, and marks one with a 5xx as an error', async () => {
     const app = new Hono();
     app.use(otel(telemetry.options));
