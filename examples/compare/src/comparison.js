@@ -48,7 +48,7 @@ export function compareFrameworks(traffic, runs) {
     const observed = {};
     for (const framework of frameworks) {
       const run = runs[framework];
-      const view = observe(scripted, run.sent[index], run);
+      const view = observe(scripted, run.sent[index], run, sharingSeries(traffic, scripted));
       observed[framework] = view;
       for (const problem of view.problems)
         problems.push(`${framework}: ${scripted.label}: ${problem}`);
@@ -73,8 +73,25 @@ export function compareFrameworks(traffic, runs) {
   return { frameworks, requests, series, families, differences, problems };
 }
 
+/**
+ * The other scripted requests that land in the same duration series as `scripted` (same method,
+ * status code and route), whose count therefore includes them too.
+ */
+function sharingSeries(traffic, scripted) {
+  return traffic
+    .filter(
+      (other) =>
+        other !== scripted &&
+        !other.ignored &&
+        other.method === scripted.method &&
+        other.status === scripted.status &&
+        other.route === scripted.route,
+    )
+    .map((other) => other.label);
+}
+
 /** The fields of one request as one framework recorded it, and what is wrong with them. */
-function observe(scripted, sent, run) {
+function observe(scripted, sent, run, sharing) {
   const problems = [];
   const inTrace = run.spans.filter((span) => span.traceId === sent.traceId);
   const servers = inTrace.filter((span) => span.kind === 'SERVER');
@@ -94,7 +111,7 @@ function observe(scripted, sent, run) {
     'child spans': tally(children.map((span) => `${span.name} (${span.kind})`)),
     'span events': tally(server?.events.map(eventLabel) ?? []),
     'log lines': tally(logs.map((line) => String(line.msg))),
-    'metric series': series ? seriesLabel(series) : NONE,
+    'metric series': series ? seriesLabel(series, sharing) : NONE,
   };
 
   if (sent.status !== scripted.status) {
@@ -150,13 +167,16 @@ function findSeries(metrics, scripted, status) {
 }
 
 /**
- * The series a request was counted in, short: status code, route, error type and count. The
- * series table compares the full label sets.
+ * The series a request was counted in, short: status code, route, error type and the series'
+ * count, which also counts the other requests of the script that share the series (`sharing`):
+ * `400 /orders, count 2 (this and POST /orders malformed)`. The series table compares the full
+ * label sets.
  */
-function seriesLabel({ labels, value }) {
+export function seriesLabel({ labels, value }, sharing = []) {
   const parts = [labels.http_response_status_code, labels.http_route ?? '(no route)'];
   if (labels.error_type !== undefined) parts.push(labels.error_type);
-  return `${parts.join(' ')} ×${value}`;
+  const shared = sharing.length > 0 ? ` (this and ${sharing.join(', ')})` : '';
+  return `${parts.join(' ')}, count ${value}${shared}`;
 }
 
 function labelText(labels) {

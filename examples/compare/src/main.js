@@ -1,4 +1,4 @@
-// `pnpm compare`: starts the four examples and the distributed chain on free loopback ports, sends
+// `pnpm compare` (the root script runs this with --build): starts the four examples and the distributed chain on free loopback ports, sends
 // each example the same scripted requests and the chain one request, collects their spans over
 // OTLP and scrapes their metrics, then prints the telemetry side by side and the distributed trace
 // as a tree, and writes the same as an HTML report. Exits 0 when the four frameworks agree and
@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CHAIN, ENTRY_PATH } from '@otel-http/example-distributed/chain';
+import { buildQuietly } from './build.js';
 import { compareFrameworks } from './comparison.js';
 import { startOtlpReceiver } from './otlp-receiver.js';
 import { parsePrometheusText } from './prometheus-text.js';
@@ -19,8 +20,10 @@ import { EXAMPLES, EXPORT_DELAY_MS, ServiceGroup } from './services.js';
 import { buildTraceTree, formatTraceTree } from './trace-tree.js';
 import { send, TRAFFIC } from './traffic.js';
 
-const USAGE = `Usage: pnpm compare [--report <file.html>] [--json <file.json>] [--example <name>=<main.js>]
+const USAGE = `Usage: pnpm compare [--build] [--report <file.html>] [--json <file.json>] [--example <name>=<main.js>]
 
+  --build    build the packages first (\`pnpm compare\` at the root does), printing the build's
+             output only when it fails
   --report   where to write the HTML report (default: examples/compare/reports/compare.html)
   --json     also write the comparison as JSON
   --example  run another script in place of an example (express, fastify, hono or koa), e.g. a
@@ -34,12 +37,23 @@ const { values: options } = parseArgs({
     report: { type: 'string' },
     json: { type: 'string' },
     example: { type: 'string', multiple: true },
+    build: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (options.help) {
   console.log(USAGE);
   process.exit(0);
+}
+if (options.build) {
+  process.stdout.write('Building the packages… ');
+  const build = await buildQuietly();
+  if (!build.ok) {
+    console.log('failed. Its output:\n');
+    process.stdout.write(build.log);
+    process.exit(2);
+  }
+  console.log(`done (${build.seconds.toFixed(0)} s).`);
 }
 const replaced = {};
 for (const entry of options.example ?? []) {

@@ -1,7 +1,7 @@
 // How the compare command judges what it collected: a difference between frameworks, or a request
 // whose telemetry is not what the script expects, is flagged (and makes the command fail).
 import { describe, expect, it } from 'vitest';
-import { compareFrameworks } from '../src/comparison.js';
+import { compareFrameworks, seriesLabel } from '../src/comparison.js';
 import { parsePrometheusText } from '../src/prometheus-text.js';
 import { renderHtml } from '../src/render-html.js';
 import { renderText } from '../src/render-text.js';
@@ -116,6 +116,46 @@ describe('compareFrameworks', () => {
       'b: GET /error: is counted in no http.server.request.duration series',
       'a: GET /health: is ignored by telemetry, yet has a SERVER span',
       'b: GET /health: is ignored by telemetry, yet has a SERVER span',
+    ]);
+  });
+});
+
+describe('seriesLabel', () => {
+  it("says the count is the series', shared with the other requests counted in it", () => {
+    const labels = { http_response_status_code: '400', http_route: '/orders' };
+    expect(seriesLabel({ labels, value: 2 }, ['POST /orders malformed'])).toBe(
+      '400 /orders, count 2 (this and POST /orders malformed)',
+    );
+    expect(seriesLabel({ labels: { http_response_status_code: '404' }, value: 1 })).toBe(
+      '404 (no route), count 1',
+    );
+  });
+
+  it('finds the requests of the script that share a series', () => {
+    const script = [
+      { label: 'invalid', method: 'POST', path: '/o', status: 400, route: '/o' },
+      { label: 'malformed', method: 'POST', path: '/o', status: 400, route: '/o' },
+      { label: 'created', method: 'POST', path: '/o', status: 201, route: '/o' },
+    ];
+    const series = (status: string, value: number) =>
+      `http_server_request_duration_count{http_request_method="POST",http_response_status_code="${status}",http_route="/o"} ${value}`;
+    const metrics = parsePrometheusText(
+      ['# TYPE http_server_request_duration histogram', series('400', 2), series('201', 1)].join(
+        '\n',
+      ),
+    );
+    const sent = script.map(() => ({ status: 0, traceId: id(32), parentSpanId: id(16) }));
+    sent[0].status = 400;
+    sent[1].status = 400;
+    sent[2].status = 201;
+    const result = compareFrameworks(script, { a: { sent, spans: [], logs: [], metrics } });
+    const cells = result.requests.map(
+      (request) => request.fields.find((field) => field.name === 'metric series')?.values.a,
+    );
+    expect(cells).toEqual([
+      '400 /o, count 2 (this and malformed)',
+      '400 /o, count 2 (this and invalid)',
+      '201 /o, count 1',
     ]);
   });
 });
