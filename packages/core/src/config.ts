@@ -1,4 +1,5 @@
 import { logger } from './diag.js';
+import { DEFAULT_EXCEPTION_LIMITS } from './errors.js';
 import {
   ALWAYS_REDACTED_HEADERS,
   DEFAULT_KNOWN_METHODS,
@@ -44,6 +45,18 @@ export function resolveConfig(options: OtelHttpOptions): ResolvedConfig {
     tracing: options.tracing !== false,
     metrics: Object.freeze({ ...metrics }),
     recordException: options.recordException !== false,
+    exceptionLimits: Object.freeze({
+      messageLength: limitOption(
+        options.exceptionLimits?.messageLength,
+        'exceptionLimits.messageLength',
+        DEFAULT_EXCEPTION_LIMITS.messageLength,
+      ),
+      stacktraceLength: limitOption(
+        options.exceptionLimits?.stacktraceLength,
+        'exceptionLimits.stacktraceLength',
+        DEFAULT_EXCEPTION_LIMITS.stacktraceLength,
+      ),
+    }),
     knownMethods: new Set(options.knownMethods ?? knownMethodsFromEnv() ?? DEFAULT_KNOWN_METHODS),
     emitOldSemconv: (options.semconvStability ?? semconvStabilityFromEnv()) === 'dup',
     trustProxy: options.trustProxy === true,
@@ -56,6 +69,18 @@ export function resolveConfig(options: OtelHttpOptions): ResolvedConfig {
     ]),
     redactQueryParams: new Set(redactions),
   });
+}
+
+function limitOption(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (
+    typeof value === 'number' &&
+    (Number.isSafeInteger(value) || value === Number.POSITIVE_INFINITY) &&
+    value >= 0
+  )
+    return value;
+  logger.warn(`${name} must be a whole number of at least 0; using ${fallback}`);
+  return fallback;
 }
 
 function lowerCaseList(names: readonly string[] | undefined): string[] {

@@ -7,7 +7,7 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api';
-import { asException, errorType } from './errors.js';
+import { errorType, exceptionOf } from './errors.js';
 import { ATTR_ERROR_TYPE } from './semconv.js';
 import { SCOPE_NAME, SCOPE_VERSION } from './version.js';
 
@@ -35,7 +35,7 @@ export function withSpan<T>(name: string, fn: (span: Span) => T, options: WithSp
   const span = tracer.startSpan(name, spanOptions);
   const fail = (error: unknown) => {
     span.setAttribute(ATTR_ERROR_TYPE, errorType(error));
-    span.recordException(asException(error));
+    span.recordException(exceptionOf(error));
     span.setStatus({ code: SpanStatusCode.ERROR });
     span.end();
   };

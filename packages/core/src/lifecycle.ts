@@ -13,9 +13,10 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api';
+import { boundedBaggage } from './baggage.js';
 import { resolveConfig } from './config.js';
 import { callSafely, logger } from './diag.js';
-import { asException, errorType } from './errors.js';
+import { errorType, exceptionOf } from './errors.js';
 import { type ActiveCount, createInstruments, type ServerInstruments } from './metrics.js';
 import { headerAttributeValue } from './redact.js';
 import {
@@ -25,7 +26,7 @@ import {
   resolveEndpoints,
   startAttributes,
 } from './request-attributes.js';
-import { RequestContext } from './request-context.js';
+import { REQUEST_HANDLE_KEY, RequestContext } from './request-context.js';
 import { traceResponseHeader } from './response-header.js';
 import {
   ATTR_ERROR_TYPE,
@@ -68,10 +69,29 @@ interface RpcMetadata {
   route?: string;
 }
 
+/**
+ * How propagators read a request. `baggage` is bounded before any propagator parses it (see
+ * `boundedBaggage`): the SDK's parser tries every member, valid or not.
+ */
 const requestInfoGetter: TextMapGetter<RequestInfo> = {
   keys: (info) => info.headerNames?.() ?? [],
-  get: (info, key) => info.header(key.toLowerCase()),
+  get: (info, key) => {
+    const name = key.toLowerCase();
+    return name === 'baggage' ? boundedBaggage(info.header(name)) : info.header(name);
+  },
 };
+
+/** For a caller whose context is not trusted: only what a link needs, no baggage parsed. */
+const untrustedRequestInfoGetter: TextMapGetter<RequestInfo> = {
+  keys: (info) => (info.headerNames?.() ?? []).filter((name) => name !== 'baggage'),
+  get: (info, key) => {
+    const name = key.toLowerCase();
+    return name === 'baggage' ? undefined : info.header(name);
+  },
+};
+
+/** The span of metrics-only requests without a caller: records nothing, carries no ids. */
+const NO_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 const now: () => number = () => performance.now();
 
@@ -95,6 +115,7 @@ class HttpServerInstrumentation implements ServerInstrumentation {
   readonly options: OtelHttpOptions;
   private readonly ignored: ((info: RequestInfo) => boolean) | undefined;
   private warnedAboutIgnore = false;
+  private warnedAboutNesting = false;
   private tracerInstance: Tracer | undefined;
   private instrumentsInstance: ServerInstruments | undefined;
   /** `{ method, scheme }` attribute sets, shared by every request with the same pair. */
@@ -127,7 +148,27 @@ class HttpServerInstrumentation implements ServerInstrumentation {
 
   start(info: RequestInfo): RequestHandle | undefined {
     if (this.ignored !== undefined && this.isIgnored(this.ignored, info)) return undefined;
-    return new ServerRequestHandle(this, info);
+    const active = context.active();
+    if (this.isNested(active)) return undefined;
+    return new ServerRequestHandle(this, info, active);
+  }
+
+  /**
+   * A request handle in the active context that has not ended means this request is already
+   * being recorded: the middleware was registered twice on one chain (a sub-app with its own
+   * `otel()` mounted in an instrumented app, `app.use(otel())` twice). It is recorded once.
+   */
+  private isNested(active: Context): boolean {
+    const outer = active.getValue(REQUEST_HANDLE_KEY) as RequestHandle | undefined;
+    if (outer === undefined || outer.ended) return false;
+    if (!this.warnedAboutNesting) {
+      this.warnedAboutNesting = true;
+      logger.warn(
+        'a request reached a second otel-http middleware while the first records it ' +
+          '(registered twice, or in a mounted sub-application): it is recorded once, by the first',
+      );
+    }
+    return true;
   }
 
   /** Only a synchronous `true` ignores: a promise (an async predicate) would ignore everything. */
@@ -159,21 +200,31 @@ class HttpServerInstrumentation implements ServerInstrumentation {
     return base;
   }
 
-  /** The parent context to start the server span in, and a link when the caller is not trusted. */
+  /**
+   * The parent context to start the server span in, and a link when the caller is not trusted.
+   * The parent comes from the request's headers only: a span or baggage that was active where
+   * the server was started or dispatched (a traced startup) is not the caller's, so it is left out
+   * (other context entries stay).
+   */
   parentOf(info: RequestInfo, active: Context): { parent: Context; link: Link | undefined } {
+    let base = active;
+    if (trace.getSpan(base) !== undefined) base = trace.deleteSpan(base);
+    if (propagation.getBaggage(base) !== undefined) base = propagation.deleteBaggage(base);
+    const trusted = this.trusts(info);
     // Not through `callSafely`: this runs for every request, and a closure per call adds up.
-    let extracted = active;
+    let extracted = base;
     try {
+      const getter = trusted ? requestInfoGetter : untrustedRequestInfoGetter;
       extracted = this.options.propagator
-        ? this.options.propagator.extract(active, info, requestInfoGetter)
-        : propagation.extract(active, info, requestInfoGetter);
+        ? this.options.propagator.extract(base, info, getter)
+        : propagation.extract(base, info, getter);
     } catch (error) {
       logger.error('the propagator threw; the request continues without it', error);
     }
-    if (extracted === active || this.trusts(info)) return { parent: extracted, link: undefined };
+    if (trusted || extracted === base) return { parent: extracted, link: undefined };
     const remote = trace.getSpanContext(extracted);
     const link = remote && trace.isSpanContextValid(remote) ? { context: remote } : undefined;
-    return { parent: active, link };
+    return { parent: base, link };
   }
 
   private trusts(info: RequestInfo): boolean {
@@ -202,10 +253,12 @@ class ServerRequestHandle implements RequestHandle {
   private readonly base: Attributes;
   /** This request's place in `http.server.active_requests`. */
   private readonly active: ActiveCount | undefined;
+  /** Whether {@link span} was started here, so is ours to end. */
+  private readonly ownsSpan: boolean;
   private error: unknown;
   private hasError = false;
 
-  constructor(instrumentation: HttpServerInstrumentation, info: RequestInfo) {
+  constructor(instrumentation: HttpServerInstrumentation, info: RequestInfo, active: Context) {
     this.startTime = now();
     this.instrumentation = instrumentation;
     this.info = info;
@@ -217,11 +270,11 @@ class ServerRequestHandle implements RequestHandle {
     this.base = base.attributes;
     this.active = instrumentation.instruments.activeRequests?.enter(base.key, base.attributes);
 
-    const active = context.active();
     const rpc = active.getValue(RPC_METADATA_KEY) as RpcMetadata | undefined;
     if (rpc?.type === 'http' && rpc.span !== undefined) {
       this.rpc = rpc;
       this.span = rpc.span;
+      this.ownsSpan = false;
       this.context = new RequestContext(active, undefined, this);
     } else {
       const { parent, link } = instrumentation.parentOf(info, active);
@@ -237,11 +290,15 @@ class ServerRequestHandle implements RequestHandle {
           },
           parent,
         );
+        this.ownsSpan = true;
         this.context = new RequestContext(parent, this.span, this);
       } else {
-        // Metrics only: no span, but the caller's context still flows to outgoing calls.
+        // Metrics only: no span, but the caller's context still flows to outgoing calls. The
+        // handle's span only carries the caller's ids: nothing here may annotate or end a span.
         this.context = new RequestContext(parent, undefined, this);
-        this.span = trace.getSpan(parent) ?? trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+        const caller = trace.getSpanContext(parent);
+        this.span = caller === undefined ? NO_SPAN : trace.wrapSpanContext(caller);
+        this.ownsSpan = false;
       }
     }
     this.responseHeader = config.traceResponseHeader
@@ -268,9 +325,14 @@ class ServerRequestHandle implements RequestHandle {
     if (this.ended || this.hasError) return;
     this.error = error;
     this.hasError = true;
-    if (this.rpc !== undefined && this.instrumentation.config.recordException) {
+    const { config } = this.instrumentation;
+    if (this.rpc !== undefined && config.recordException) {
       // The owning instrumentation may end its span before we see the response close.
-      this.span.recordException(asException(error));
+      try {
+        this.span.recordException(exceptionOf(error, config.exceptionLimits));
+      } catch (failure) {
+        logger.error('recording the exception failed', failure);
+      }
     }
   }
 
@@ -281,14 +343,29 @@ class ServerRequestHandle implements RequestHandle {
     if (this.active !== undefined) this.active.value--;
   }
 
+  /**
+   * Whatever throws on the way (a hostile outcome, the SDK), `active_requests` is given back and
+   * a span started here is ended, each exactly once.
+   */
   end(outcome: RequestOutcome): void {
     if (this.ended) return;
     this.ended = true;
     const endTime = now();
+    if (this.active !== undefined) this.active.value--;
     try {
       this.finish(outcome, endTime);
     } catch (error) {
       logger.error('ending the request telemetry failed', error);
+    } finally {
+      if (this.ownsSpan) this.endSpan(endTime);
+    }
+  }
+
+  private endSpan(endTime: number): void {
+    try {
+      this.span.end(endTime);
+    } catch (error) {
+      logger.error('ending the server span failed', error);
     }
   }
 
@@ -307,7 +384,6 @@ class ServerRequestHandle implements RequestHandle {
     else if (status >= 500) failure = this.hasError ? errorType(this.error) : String(status);
 
     const base = this.base;
-    if (this.active !== undefined) this.active.value--;
     if (instruments.duration || instruments.requestBodySize || instruments.responseBodySize) {
       const attributes: Attributes = { ...base };
       if (status !== undefined) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = status;
@@ -332,7 +408,7 @@ class ServerRequestHandle implements RequestHandle {
     }
 
     const span = this.span;
-    if (this.rpc !== undefined || !span.isRecording()) return;
+    if (!this.ownsSpan || !span.isRecording()) return;
     if (status !== undefined) {
       span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
       if (config.emitOldSemconv) span.setAttribute(OLD_ATTR_HTTP_STATUS_CODE, status);
@@ -341,7 +417,9 @@ class ServerRequestHandle implements RequestHandle {
     if (failure !== undefined) {
       span.setAttribute(ATTR_ERROR_TYPE, failure);
       span.setStatus({ code: SpanStatusCode.ERROR });
-      if (this.hasError && config.recordException) span.recordException(asException(this.error));
+      if (this.hasError && config.recordException) {
+        span.recordException(exceptionOf(this.error, config.exceptionLimits));
+      }
     }
     if (config.metrics.responseBodySize) {
       const responseBytes = validSize(outcome.responseBodySize);
@@ -363,7 +441,6 @@ class ServerRequestHandle implements RequestHandle {
     if (responseHook !== undefined) {
       callSafely('responseHook', () => responseHook(span, this.info, outcome), undefined);
     }
-    span.end(endTime);
   }
 
   /** The matched route, unless the `route` option overrides it with a usable string. */

@@ -191,6 +191,12 @@ export interface OtelHttpOptions {
   /** Add an `exception` event for a failed request's error. Default `true`. */
   recordException?: boolean;
   /**
+   * The longest `exception.message` and `exception.stacktrace` an `exception` event gets; longer
+   * text is cut. Default: 4,096 and 16,384 characters. The SDK's attribute limits still apply on
+   * top. A value that is not a whole number of at least 0 keeps the default.
+   */
+  exceptionLimits?: { messageLength?: number; stacktraceLength?: number };
+  /**
    * Methods known to the application; others are reported as `_OTHER`. Default: the nine of RFC
    * 9110 + PATCH, or `OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS` (comma-separated) when set.
    */
@@ -207,6 +213,7 @@ export interface ResolvedConfig {
   readonly tracing: boolean;
   readonly metrics: Readonly<Required<MetricsOptions>>;
   readonly recordException: boolean;
+  readonly exceptionLimits: Readonly<{ messageLength: number; stacktraceLength: number }>;
   readonly knownMethods: ReadonlySet<string>;
   readonly emitOldSemconv: boolean;
   readonly trustProxy: boolean;

@@ -16,7 +16,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { resolveConfig } from '../config.js';
-import { asException } from '../errors.js';
+import { exceptionOf } from '../errors.js';
 import { normalizeMethod } from '../request-attributes.js';
 import {
   ATTR_ERROR_TYPE,
@@ -227,7 +227,7 @@ class ClientHandle implements ClientRequestHandle {
     }
     if (error !== undefined) {
       added[ATTR_ERROR_TYPE] = clientErrorType(error);
-      this.span.recordException(asException(error));
+      this.span.recordException(exceptionOf(error));
       this.span.setStatus({ code: SpanStatusCode.ERROR });
     } else if (typeof statusCode === 'number' && statusCode >= 400) {
       // For a client every 4xx and 5xx is a failed call (unlike server spans, where 4xx is UNSET).
