@@ -37,7 +37,7 @@ export function firstHeaderValue(value: string | string[] | undefined): string |
   return typeof value === 'string' ? value : value[0];
 }
 
-/** Parses a port: a whole number 0–65535 written in digits, or `undefined`. */
+/** Parses a port: a whole number 1–65535 written in digits, or `undefined` (0 is no port). */
 export function parsePort(text: string | undefined): number | undefined {
   if (text === undefined || text.length === 0 || text.length > 5) return undefined;
   for (let i = 0; i < text.length; i++) {
@@ -45,7 +45,7 @@ export function parsePort(text: string | undefined): number | undefined {
     if (c < 48 || c > 57) return undefined;
   }
   const port = Number(text);
-  return port <= 65535 ? port : undefined;
+  return port >= 1 && port <= 65535 ? port : undefined;
 }
 
 /**
@@ -60,33 +60,39 @@ export function parseHost(
   if (host.length === 0 || host.length > MAX_HOST_LENGTH + 7) return undefined;
   let address: string;
   let portText: string | undefined;
+  let ipv6 = false;
   if (host.charCodeAt(0) === 91 /* [ */) {
     const close = host.indexOf(']');
     if (close === -1) return undefined;
     address = host.slice(1, close);
+    ipv6 = true;
     const rest = host.slice(close + 1);
     if (rest.length > 0) {
       if (rest.charCodeAt(0) !== 58 /* : */) return undefined;
       portText = rest.slice(1);
     }
   } else {
-    const colon = host.lastIndexOf(':');
-    if (colon !== -1 && host.indexOf(':') === colon) {
+    const colon = host.indexOf(':');
+    if (colon === -1) {
+      address = host;
+    } else if (host.indexOf(':', colon + 1) === -1) {
       address = host.slice(0, colon);
       portText = host.slice(colon + 1);
     } else {
+      // Two or more colons without brackets: only a bare IPv6 address (as in X-Forwarded-For),
+      // never a name with extra ports (`host.example:80:81`).
       address = host;
+      ipv6 = true;
     }
   }
-  if (address.length === 0 || address.length > MAX_HOST_LENGTH || !isHostText(address)) {
-    return undefined;
-  }
+  if (address.length === 0 || address.length > MAX_HOST_LENGTH) return undefined;
+  if (ipv6 ? !isIPv6Text(address) : !isHostText(address)) return undefined;
   if (portText === undefined) return { address };
   const port = parsePort(portText);
   return port === undefined ? undefined : { address, port };
 }
 
-/** Letters, digits and the punctuation of host names and IP literals only. */
+/** Letters, digits and the punctuation of host names and IPv4 addresses only. */
 function isHostText(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -96,12 +102,63 @@ function isHostText(text: string): boolean {
       (c >= 48 && c <= 57) || // 0-9
       c === 45 || // -
       c === 46 || // .
-      c === 58 || // : (IPv6)
-      c === 95 || // _
-      c === 37; // % (IPv6 zone)
+      c === 95; // _
     if (!ok) return false;
   }
   return true;
+}
+
+/**
+ * An IPv6 address (RFC 4291 text form, an optional `%zone`): at most eight groups of one to four
+ * hex digits, one `::` at most, an IPv4 tail allowed in place of the last two groups.
+ */
+function isIPv6Text(text: string): boolean {
+  const percent = text.indexOf('%');
+  const address = percent === -1 ? text : text.slice(0, percent);
+  if (percent !== -1 && (percent === text.length - 1 || !isHostText(text.slice(percent + 1)))) {
+    return false;
+  }
+  const compressed = address.indexOf('::');
+  if (compressed !== -1 && address.indexOf('::', compressed + 1) !== -1) return false;
+  const groups = address.split(':');
+  let count = 0;
+  for (let i = 0; i < groups.length; i++) {
+    const group = groups[i] as string;
+    if (group.length === 0) {
+      // only the empty groups that `::` (at the start, inside or at the end) makes
+      if (compressed === -1) return false;
+      continue;
+    }
+    if (i === groups.length - 1 && group.indexOf('.') !== -1) {
+      if (!isIPv4Text(group)) return false;
+      count += 2;
+      continue;
+    }
+    if (group.length > 4) return false;
+    for (let j = 0; j < group.length; j++) {
+      if (!hexDigit(group.charCodeAt(j))) return false;
+    }
+    count++;
+  }
+  return compressed === -1 ? count === 8 : count <= 7;
+}
+
+function isIPv4Text(text: string): boolean {
+  const parts = text.split('.');
+  if (parts.length !== 4) return false;
+  for (const part of parts) {
+    if (part.length === 0 || part.length > 3) return false;
+    for (let i = 0; i < part.length; i++) {
+      const c = part.charCodeAt(i);
+      if (c < 48 || c > 57) return false;
+    }
+    if (Number(part) > 255) return false;
+  }
+  return true;
+}
+
+function hexDigit(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
 }
 
 /** The parameters of the first element of a `Forwarded` header (RFC 7239) that we use. */

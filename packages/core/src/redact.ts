@@ -9,10 +9,13 @@ export function redactQuery(query: string, keys: ReadonlySet<string>): string {
   if (keys.size === 0 || query.length === 0) return query;
   let out: string | undefined;
   let start = 0;
+  // The next `=` at or after `start`, found once and reused while later pairs have none of
+  // their own: searching from every pair to the end would be quadratic in the number of pairs.
+  let eq = -2;
   while (start <= query.length) {
     let end = query.indexOf('&', start);
     if (end === -1) end = query.length;
-    const eq = query.indexOf('=', start);
+    if (eq !== -1 && eq < start) eq = query.indexOf('=', start);
     const keyEnd = eq === -1 || eq > end ? end : eq;
     if (keyEnd < end && keys.has(decodeKey(query.slice(start, keyEnd)))) {
       out ??= query.slice(0, start);

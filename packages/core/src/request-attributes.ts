@@ -38,6 +38,11 @@ import type { RequestInfo, ResolvedConfig } from './types.js';
 /** Longest `http.request.method_original` / `user_agent.original` recorded; the rest is cut. */
 const MAX_METHOD_LENGTH = 64;
 const MAX_USER_AGENT_LENGTH = 1024;
+/**
+ * Longest `url.query` recorded. The query is cut before it is redacted, so a cut never exposes a
+ * value: a key cut short matches no redacted name and keeps no value.
+ */
+export const MAX_QUERY_LENGTH = 8192;
 
 /** `http.request.method` and, when it differs, `http.request.method_original`. */
 export function normalizeMethod(
@@ -130,7 +135,10 @@ export function startAttributes(
   if (methodOriginal !== undefined) attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = methodOriginal;
   const query =
     info.query !== undefined && info.query.length > 0
-      ? redactQuery(info.query, config.redactQueryParams)
+      ? redactQuery(
+          info.query.length > MAX_QUERY_LENGTH ? info.query.slice(0, MAX_QUERY_LENGTH) : info.query,
+          config.redactQueryParams,
+        )
       : undefined;
   if (query !== undefined) attributes[ATTR_URL_QUERY] = query;
   if (endpoints.serverAddress !== undefined) {

@@ -42,6 +42,24 @@ describe('parseHost', () => {
     ['é.example', undefined],
     ['a'.repeat(300), undefined],
     [undefined, undefined],
+    // one port only, and never port 0
+    ['host.example:80:81', undefined],
+    ['host.example:80:', undefined],
+    ['host.example:0', undefined],
+    ['[::1]:0', undefined],
+    // bare IPv6 (X-Forwarded-For style) only when it is an IPv6 address
+    ['2001:db8::1', { address: '2001:db8::1' }],
+    ['::1', { address: '::1' }],
+    ['::ffff:192.0.2.1', { address: '::ffff:192.0.2.1' }],
+    ['1:2:3:4:5:6:7:8', { address: '1:2:3:4:5:6:7:8' }],
+    ['1:2:3:4:5:6:7', undefined],
+    ['1:2:3:4:5:6:7:8:9', undefined],
+    ['1::2::3', undefined],
+    ['abcde::1', undefined],
+    ['a:80:81', undefined],
+    ['[example.com]', undefined],
+    ['[fe80::1%eth0]:8080', { address: 'fe80::1%eth0', port: 8080 }],
+    ['[fe80::1%]', undefined],
   ])('%j → %j', (value, expected) => {
     expect(parseHost(value)).toEqual(expected);
   });
@@ -77,7 +95,9 @@ describe('parseForwarded and friends', () => {
 
   it.each([
     ['80', 80],
-    ['0', 0],
+    ['0', undefined],
+    ['00000', undefined],
+    ['1', 1],
     ['65535', 65535],
     ['65536', undefined],
     ['-1', undefined],
@@ -120,6 +140,16 @@ describe('redactQuery', () => {
     ['', ''],
   ])('%j → %j', (query, expected) => {
     expect(redactQuery(query, keys)).toBe(expected);
+  });
+
+  it('is linear in the number of pairs: a pair without `=` does not search the rest again', () => {
+    // 100,000 keys without a value, then one to redact: quadratic work here would be ~5e9 steps
+    const query = `${'k&'.repeat(100_000)}sig=secret`;
+    const redacted = redactQuery(query, keys);
+    expect(redacted.endsWith('&sig=REDACTED')).toBe(true);
+    expect(redacted).toHaveLength(query.length - 'secret'.length + 'REDACTED'.length);
+    expect(redactQuery('a&b&c=1&d&sig=2&e', keys)).toBe('a&b&c=1&d&sig=REDACTED&e');
+    expect(redactQuery('a&b&sig&c=1', keys)).toBe('a&b&sig&c=1');
   });
 
   it('returns the input unchanged when there is nothing to redact', () => {
