@@ -8,10 +8,11 @@
  * assignment without a per-request property definition. (Defining accessors on each request
  * gives every request its own hidden class and makes all of Express's property accesses slow.)
  *
- * The mount prefix is `req.baseUrl`, the *matched* prefix (`/orgs/42`). Mounts whose path has
- * parameters are found once in the application's router stack and their layer's handler is
- * wrapped: entering such a mount records its concrete prefix and its template (`/orgs/:orgId`),
- * rebuilt from the parameters Express matched for that mount, on the request.
+ * The mount prefix is built from the paths the mount layers were declared with (`/orgs/:orgId`),
+ * never from the request's text: Express matches mount paths case-insensitively by default, so
+ * `req.baseUrl` (`/Orgs/42`) would let clients choose the label. Every mount layer in the
+ * application's router stack is found once and its handler wrapped: entering the mount records
+ * the request's concrete prefix (to tell when it has left) and the mount's declared template.
  */
 
 import { IncomingMessage } from 'node:http';
@@ -28,8 +29,10 @@ export interface MatchedRoute {
 interface Layer {
   handle?: unknown;
   route?: unknown;
-  /** Express 4: the parameter names of the layer's path. */
+  /** Express 4: the parameter keys of the layer's path. */
   keys?: unknown;
+  /** Express 4: the layer's path compiled by path-to-regexp 0.1 (the only copy it keeps). */
+  regexp?: unknown;
   /** Express 5 (router 2): the path the layer was declared with. */
   rawPath?: unknown;
 }
@@ -102,17 +105,15 @@ function setRoute(this: RequestLike, value: unknown): void {
 
 function routeMatched(req: RequestLike, state: RequestState, route: MatchedRoute): void {
   const baseUrl = typeof req.baseUrl === 'string' ? req.baseUrl : '';
-  // Inside a sub-app, `req.app` is the sub-app: its parameterised mounts are learnt now, and for
-  // this one request its prefix is rebuilt from the parameters that are left.
-  const firstVisit = req.app !== state.app && watchApp(req.app);
-  let prefix = mountTemplate(state.mounts, baseUrl);
-  if (firstVisit && prefix === baseUrl) prefix = templateOf(baseUrl, req.params);
+  // Inside a sub-app, `req.app` is the sub-app: its mounts are learnt now, for the next requests.
+  if (req.app !== state.app) watchApp(req.app);
+  const prefix = mountTemplate(state.mounts, baseUrl, req.params);
   state.handle.setRoute(joinRoute(prefix, route.path));
   reportRouteErrors(route);
 }
 
 /**
- * Finds the parameterised mounts in `app`'s router (and the routers and sub-apps mounted in it),
+ * Finds the mounts in `app`'s router (and the routers and sub-apps mounted in it),
  * wraps their handlers once, and watches `route` on the request prototypes of sub-apps mounted
  * with `router.use(subApp)`. Cheap when nothing changed: one length comparison. Returns whether
  * the router was walked.
@@ -141,8 +142,8 @@ function watchStack(stack: unknown): boolean {
       watchStack((inner as { stack?: unknown }).stack);
     }
     if (handle[kOriginal] === undefined) {
-      const names = parameterNames(layer);
-      if (names !== undefined) layer.handle = enteringMount(handle, names);
+      const template = declaredMountPath(layer);
+      if (template !== undefined && template !== '') layer.handle = enteringMount(handle, template);
     }
   }
   return true;
@@ -158,33 +159,136 @@ function isApp(fn: unknown): fn is Handler & { request: unknown } {
 }
 
 /**
- * The parameter names of a mount layer's path; `undefined` for a path without parameters (its
- * matched prefix is its template), `null` when they cannot be known (any parameter may be one).
+ * The path a mount layer was declared with, without its trailing slash: `''` for a layer at the
+ * root of its router (`app.use(fn)`), `undefined` when the layer is not one Express made.
+ * A mount declared with several paths or a regular expression is reported as declared (its
+ * string form), like such a route.
  */
-function parameterNames(layer: Layer): readonly string[] | null | undefined {
-  if (Array.isArray(layer.keys)) {
-    const names = (layer.keys as Array<{ name?: unknown }>).map((key) => String(key?.name));
-    return names.length === 0 ? undefined : names;
-  }
-  if (typeof layer.rawPath === 'string') {
-    const names = [...layer.rawPath.matchAll(PATH_PARAMETER)].map((m) => m[1] ?? m[2] ?? '');
-    return names.length === 0 ? undefined : names;
-  }
-  return layer.rawPath === undefined ? undefined : null;
+function declaredMountPath(layer: Layer): string | undefined {
+  const declared = layer.rawPath ?? declaredPath4(layer);
+  if (declared === undefined) return undefined;
+  const path = typeof declared === 'string' ? declared : String(declared);
+  return path.endsWith('/') ? path.slice(0, -1) : path;
 }
 
-/** `:name`, `*name`, `:"quoted name"` in a path-to-regexp 8 path. */
-const PATH_PARAMETER = /[:*](?:"((?:[^"\\]|\\.)*)"|([$_\p{ID_Start}][$\p{ID_Continue}]*))/gu;
+/** Express 4: the layer's declared path, read back from its compiled expression. */
+function declaredPath4(layer: Layer): string | undefined {
+  const regexp = layer.regexp;
+  if (!(regexp instanceof RegExp)) return undefined;
+  if ((regexp as { fast_slash?: unknown }).fast_slash === true) return '';
+  const keys = Array.isArray(layer.keys) ? (layer.keys as Array<{ name?: unknown }>) : [];
+  return (
+    pathOfExpression(
+      regexp.source,
+      keys.map((key) => key?.name),
+    ) ?? String(regexp)
+  );
+}
+
+/** How path-to-regexp 0.1 ends the expression of a mount path (not strict, not ending). */
+const MOUNT_END = /(?:\\\/\?)?(?:\(\?=\\\/\|\$\)|\(\?:\\\/\|\$\)|\$)$/;
+/** The part of a parameter's group that stands for `*` after its name (`:rest*`). */
+const REPEAT = /^\(\(\?:\[[^\]]*\]\.\+\?\)\?\)$/;
+
+/**
+ * Reads a path back from the expression path-to-regexp 0.1 compiled it to (Express 4 keeps no
+ * other copy of a mount's path): `^\/orgs(?:\/([^/]+?))\/?(?=\/|$)` with the key `orgId` →
+ * `/orgs/:orgId`. Literal text comes back as it was declared, whatever case a request used.
+ * `undefined` when the expression is not one it makes of a string path.
+ */
+export function pathOfExpression(source: string, keys: readonly unknown[]): string | undefined {
+  if (!source.startsWith('^')) return undefined;
+  const end = MOUNT_END.exec(source);
+  const body = source.slice(1, end === null ? source.length : end.index);
+  let out = '';
+  let key = 0;
+  const nextKey = () => {
+    const name = keys[key++];
+    return typeof name === 'string' || typeof name === 'number' ? String(name) : undefined;
+  };
+  for (let i = 0; i < body.length; ) {
+    const char = body[i] as string;
+    if (char === '\\') {
+      out += body[i + 1] ?? '';
+      i += 2;
+      continue;
+    }
+    if (char !== '(') {
+      if ('[]{}|+*?.^$)'.includes(char)) return undefined;
+      out += char;
+      i++;
+      continue;
+    }
+    const close = closingParenthesis(body, i);
+    if (close < 0) return undefined;
+    const group = body.slice(i, close + 1);
+    const optional = body[close + 1] === '?' ? '?' : '';
+    i = close + 1 + optional.length;
+    if (group === '(.*)') {
+      if (nextKey() === undefined) return undefined;
+      out += `*${optional}`;
+      continue;
+    }
+    if (!group.startsWith('(?:')) {
+      // An unnamed capturing group of the declared path, e.g. `/file(s)?`.
+      if (nextKey() === undefined) return undefined;
+      out += group + optional;
+      continue;
+    }
+    const inner = group.slice(3, -1);
+    const lead = inner.startsWith('\\.') || inner.startsWith('\\/') ? inner.slice(0, 2) : '';
+    const rest = inner.slice(lead.length);
+    if (!rest.startsWith('(')) {
+      // `/(…)`: a non-capturing group of the declared path.
+      out += `(${inner})${optional}`;
+      continue;
+    }
+    const captureEnd = closingParenthesis(rest, 0);
+    if (captureEnd < 0) return undefined;
+    const capture = rest.slice(0, captureEnd + 1);
+    const repeat = rest.slice(captureEnd + 1);
+    const name = nextKey();
+    if (name === undefined) return undefined;
+    out += `${lead.slice(1)}:${name}${isDefaultCapture(capture) ? '' : capture}`;
+    if (repeat !== '') {
+      if (!REPEAT.test(repeat) || nextKey() === undefined) return undefined;
+      out += '*';
+    }
+    out += optional;
+  }
+  return key === keys.length ? out : undefined;
+}
+
+/** The captures path-to-regexp 0.1 writes for a parameter declared without its own pattern. */
+function isDefaultCapture(capture: string): boolean {
+  return capture === '([^/]+?)' || capture === '([^/\\.]+?)' || capture.startsWith('((?:(?!\\/|');
+}
+
+/** The index of the `)` that closes the group opening at `open`, or -1. */
+function closingParenthesis(source: string, open: number): number {
+  let depth = 0;
+  let inClass = false;
+  for (let i = open; i < source.length; i++) {
+    const char = source[i];
+    if (char === '\\') i++;
+    else if (inClass) inClass = char !== ']';
+    else if (char === '[') inClass = true;
+    else if (char === '(') depth++;
+    else if (char === ')' && --depth === 0) return i;
+  }
+  return -1;
+}
 
 /** Wraps a mount's handler so that entering it records the mount on instrumented requests. */
-function enteringMount(fn: Handler, names: readonly string[] | null): Handler {
+function enteringMount(fn: Handler, template: string): Handler {
   const wrapped = function (this: unknown, req: RequestLike, res: unknown, next: unknown) {
     const state = stateOf(req);
     let mount: Mount | undefined;
     if (state !== undefined) {
       try {
-        mount = enterMount(state, req, names);
-        watchStack((fn as { stack?: unknown }).stack);
+        mount = enterMount(state, req, template);
+        const stack = (fn as { stack?: unknown }).stack;
+        if (stack !== undefined) watchStack(stack);
       } catch (error) {
         diag.error('@otel-http/express: could not follow a mount path', error);
       }
@@ -206,11 +310,7 @@ function enteringMount(fn: Handler, names: readonly string[] | null): Handler {
   return wrapped;
 }
 
-function enterMount(
-  state: RequestState,
-  req: RequestLike,
-  names: readonly string[] | null,
-): Mount | undefined {
+function enterMount(state: RequestState, req: RequestLike, template: string): Mount | undefined {
   const url = typeof req.baseUrl === 'string' ? req.baseUrl : '';
   if (state.mounts === undefined) state.mounts = [];
   const mounts = state.mounts;
@@ -219,32 +319,31 @@ function enterMount(
     mounts.pop();
   }
   const parent = mounts[mounts.length - 1];
-  const parentUrl = parent?.url ?? '';
-  const parentTemplate = parent?.template ?? '';
-  if (url === parentUrl) return undefined;
-  const params = names === null ? req.params : pick(req.params, names);
-  const mount = { url, template: parentTemplate + templateOf(url.slice(parentUrl.length), params) };
+  if (url === (parent?.url ?? '')) return undefined;
+  const mount = { url, template: (parent?.template ?? '') + template };
   mounts.push(mount);
   return mount;
 }
 
-function pick(params: unknown, names: readonly string[]): Record<string, unknown> {
-  const picked: Record<string, unknown> = {};
-  if (typeof params !== 'object' || params === null) return picked;
-  for (const name of names) {
-    if (Object.hasOwn(params, name)) picked[name] = (params as Record<string, unknown>)[name];
+/**
+ * The template of `baseUrl`: the deepest mount it is within, then the rest. A rest is left only
+ * by mounts not wrapped yet (those of a sub-app, on the first request that reaches them): its
+ * parameter values are replaced by their names.
+ */
+export function mountTemplate(
+  mounts: readonly Mount[] | undefined,
+  baseUrl: string,
+  params?: unknown,
+): string {
+  if (mounts !== undefined) {
+    for (let i = mounts.length - 1; i >= 0; i--) {
+      const mount = mounts[i] as Mount;
+      if (!isWithin(baseUrl, mount.url)) continue;
+      if (baseUrl.length === mount.url.length) return mount.template;
+      return mount.template + templateOf(baseUrl.slice(mount.url.length), params);
+    }
   }
-  return picked;
-}
-
-/** The template of `baseUrl`: the deepest parameterised mount it is within, then literal text. */
-export function mountTemplate(mounts: readonly Mount[] | undefined, baseUrl: string): string {
-  if (mounts === undefined) return baseUrl;
-  for (let i = mounts.length - 1; i >= 0; i--) {
-    const mount = mounts[i] as Mount;
-    if (isWithin(baseUrl, mount.url)) return mount.template + baseUrl.slice(mount.url.length);
-  }
-  return baseUrl;
+  return templateOf(baseUrl, params);
 }
 
 function isWithin(url: string, base: string): boolean {

@@ -69,6 +69,29 @@ async function serve(
   return run;
 }
 
+/**
+ * Every way of writing `path` in upper and lower case, letter by letter over its first letters
+ * (48 variants at most), the way a client can write any path Express matches without regard to case.
+ */
+function caseVariants(path: string, limit = 48): string[] {
+  const letters = [...path].flatMap((char, i) => (/[a-z]/i.test(char) ? [i] : []));
+  const variants = new Set<string>();
+  for (let mask = 0; variants.size < limit && mask < 2 ** Math.min(letters.length, 16); mask++) {
+    const chars = [...path];
+    letters.forEach((at, bit) => {
+      if (bit < 16 && mask & (1 << bit)) chars[at] = (chars[at] as string).toUpperCase();
+    });
+    variants.add(chars.join(''));
+  }
+  return [...variants];
+}
+
+/** The `http.route` values of the duration histogram's series. */
+async function durationRoutes(app: Running): Promise<unknown[]> {
+  const points = await app.telemetry.histogram('http.server.request.duration');
+  return points.map((point) => point.attributes['http.route']);
+}
+
 const exceptionEvents = (span: ReadableSpan | undefined) =>
   span?.events.filter((event) => event.name === 'exception') ?? [];
 
@@ -277,6 +300,108 @@ for (const express of [express5, express4] as ExpressModule[]) {
       expect((await app.get('/shelves/s1/books/b1')).body).toBe('book');
       const names = (await app.spans(2)).map((span) => span.name);
       expect(names).toEqual(['GET /first', 'GET /shelves/:shelfId/books/:bookId']);
+    });
+
+    it('reports a mount path as declared, whatever letter case the request used', async () => {
+      const app = await serve((options) => {
+        const app = express();
+        app.use(otel(options));
+        const users = express.Router();
+        users.get('/users/:id', (_req, res) => {
+          res.send('user');
+        });
+        const v1 = express.Router();
+        v1.use('/Admin', users);
+        app.use('/api', v1);
+        return app;
+      });
+      const paths = caseVariants('/api/admin/users/1');
+      for (const path of paths) expect((await app.get(path)).status).toBe(200);
+      const names = new Set((await app.spans(paths.length)).map((span) => span.name));
+      expect(names).toEqual(new Set(['GET /api/Admin/users/:id']));
+      expect(await durationRoutes(app)).toEqual(['/api/Admin/users/:id']);
+    });
+
+    it('reports a parameterised mount as declared when a value equals one of its literals', async () => {
+      const app = await serve((options) => {
+        const app = express();
+        app.use(otel(options));
+        const projects = express.Router({ mergeParams: true });
+        projects.get('/projects/:pid', (req, res) => {
+          res.json(req.params);
+        });
+        app.use('/orgs/:orgId', projects);
+        return app;
+      });
+      const response = await app.get('/orgs/orgs/projects/1');
+      expect(JSON.parse(response.body)).toEqual({ orgId: 'orgs', pid: '1' });
+      await app.get('/ORGS/projects/projects/projects');
+      const names = (await app.spans(2)).map((span) => span.name);
+      expect(names).toEqual(['GET /orgs/:orgId/projects/:pid', 'GET /orgs/:orgId/projects/:pid']);
+    });
+
+    it('follows case-sensitive and strict routers and apps: what they match keeps its template', async () => {
+      const app = await serve((options) => {
+        const app = express();
+        app.set('case sensitive routing', true);
+        app.set('strict routing', true);
+        app.use(otel(options));
+        const exact = express.Router({ caseSensitive: true, strict: true });
+        exact.get('/Items/:itemId/', (_req, res) => {
+          res.send('exact');
+        });
+        const loose = express.Router();
+        loose.get('/items/:itemId', (_req, res) => {
+          res.send('loose');
+        });
+        app.use('/Exact', exact);
+        app.use('/Loose', loose);
+        return app;
+      });
+      const answers: Record<string, number> = {};
+      const paths = [
+        ...caseVariants('/exact/items/1/'),
+        '/Exact/Items/1',
+        ...caseVariants('/loose/items/2'),
+        '/Loose/ITEMS/2',
+        '/Loose/items/2/',
+      ];
+      for (const path of paths) answers[path] = (await app.get(path)).status;
+      expect(answers).toMatchObject({
+        '/Exact/Items/1/': 200,
+        '/Exact/Items/1': 404,
+        '/Exact/items/1/': 404,
+        '/exact/Items/1/': 404,
+        '/Loose/items/2': 200,
+        '/Loose/ITEMS/2': 200,
+        '/Loose/items/2/': 200,
+        '/loose/items/2': 404,
+      });
+      const names = new Set((await app.spans(paths.length)).map((span) => span.name));
+      expect(names).toEqual(
+        new Set(['GET', 'GET /Exact/Items/:itemId/', 'GET /Loose/items/:itemId']),
+      );
+    });
+
+    it('reports a mount declared with a pattern or several paths as declared', async () => {
+      const app = await serve((options) => {
+        const app = express();
+        app.use(otel(options));
+        const files = express.Router();
+        files.get('/:name', (_req, res) => {
+          res.send('file');
+        });
+        app.use(['/docs', '/Files'], files);
+        return app;
+      });
+      for (const path of ['/docs/a', '/DOCS/b', '/files/c', '/FILES/d']) {
+        expect((await app.get(path)).status).toBe(200);
+      }
+      const names = new Set((await app.spans(4)).map((span) => span.name));
+      expect(names.size).toBe(1);
+      const [name] = names;
+      // Express 4 compiles the paths into one expression; Express 5 keeps the list.
+      expect(name).not.toMatch(/DOCS|FILES|files\/:name|\/[abcd]$/);
     });
 
     it('leaves req.route readable where Express sets it, also for ignored requests', async () => {
