@@ -4,12 +4,13 @@ import {
   endOnFetchResponse,
   type FetchConnectionInfo,
   type OtelHttpOptions,
+  type RequestHandle,
   requestInfoFromFetch,
 } from '@otel-http/core';
 import { startNodeRequest } from '@otel-http/core/node';
 import type { Context, Env, MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import { nodeBindings } from './node-bindings.js';
+import { type NodeBindings, nodeBindings } from './node-bindings.js';
 import { handlerRoute } from './route.js';
 import { createRoutesLookup, dispatchedRoutePath } from './routes-lookup.js';
 
@@ -111,13 +112,27 @@ export function otel<E extends Env = Env>(options: OtelHonoOptions<E> = {}): Mid
     }
     if (handle.responseHeader !== undefined) addResponseHeader(c, handle.responseHeader);
     // Under @hono/node-server the Node response's close ends the request.
-    if (node) return;
+    if (node) return endOnBodyError(handle, node.outgoing);
     // Hono answers HEAD by running the GET route and dropping its body unread: end now.
     const ending = c.req.method === 'HEAD' ? new Response(null, c.res) : c.res;
     const response = endOnFetchResponse(handle, ending);
     // A body-less response comes back as it was; assigning it would make Hono copy it, and a
     // WebSocket upgrade (status 101, Workers' `webSocket`) does not survive a copy.
     if (response !== c.res) c.res = response;
+  });
+}
+
+/**
+ * `@hono/node-server` destroys the Node response with the error of a body stream that fails part
+ * way; the response may still look finished when it closes. Ends the request first, as aborted
+ * (the client got a truncated body), with the stream's error — as on the Fetch path.
+ */
+function endOnBodyError(handle: RequestHandle, outgoing: NodeBindings['outgoing']): void {
+  outgoing.prependListener('close', () => {
+    const error: unknown = outgoing.errored;
+    if (error === null || error === undefined) return;
+    const statusCode = outgoing.headersSent ? outgoing.statusCode : undefined;
+    handle.end({ statusCode, error, aborted: true });
   });
 }
 

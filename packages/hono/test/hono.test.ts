@@ -345,6 +345,39 @@ describe.each(runtimes)('on $name', (runtime) => {
     expect(telemetry.exporter.getFinishedSpans()).toHaveLength(1);
   });
 
+  it('marks a body stream that fails after its first chunk as a failed request (aborted)', async () => {
+    const app = new Hono();
+    app.use(otel(telemetry.options));
+    app.get('/export', (c) => {
+      let pulls = 0;
+      const failing = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (pulls++ === 0) controller.enqueue(new TextEncoder().encode('first rows'));
+          else controller.error(new RangeError('the export broke'));
+        },
+      });
+      return c.body(failing, 200, { 'content-type': 'text/csv' });
+    });
+    const server = await open(app);
+
+    const response = await server.request('/export');
+    expect(response.status).toBe(200);
+    // The client sees the body fail, not end: a truncated response.
+    await expect(response.text()).rejects.toThrow();
+
+    const span = await spanOf('/export');
+    expect(span.attributes['http.response.status_code']).toBe(200);
+    expect(span.attributes['error.type']).toBe('aborted');
+    expect(span.status.code).toBe(SpanStatusCode.ERROR);
+    expect(span.attributes['http.route']).toBe('/export');
+    const exception = span.events.find((event) => event.name === 'exception');
+    expect(exception?.attributes?.['exception.type']).toBe('RangeError');
+    expect(await metricRoutes()).toEqual([[200, '/export']]);
+    const [series] = await durationSeries(telemetry);
+    expect(series?.attributes['error.type']).toBe('aborted');
+    expect(await telemetry.counterTotal('http.server.active_requests')).toBe(0);
+  });
+
   it('puts the trace response header on the final response', async () => {
     const app = new Hono();
     app.use(otel({ ...telemetry.options, traceResponseHeader: 'traceparent' }));
