@@ -4,7 +4,9 @@
  * types are imported from `node:http`, so runtimes without it can still load this module.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type Context, context, type Exception } from '@opentelemetry/api';
 import { protocolVersionOf, splitTarget } from './http.js';
+import { OTHER } from './semconv.js';
 import type { RequestHandle, RequestInfo, ServerInstrumentation } from './types.js';
 
 /** A {@link RequestInfo} over a Node request; peer fields are read only if asked for. */
@@ -70,7 +72,7 @@ export interface EndOnResponseCloseOptions {
 /**
  * Ends `handle` when `res` emits `'close'` — after the last byte of the body was handed to the
  * socket, or when the client went away first. A response that was not finished is reported as
- * `aborted`; the status code only if the head was actually sent.
+ * `aborted`; the status code only if the head was actually sent, and then the one it carried.
  */
 export function endOnResponseClose(
   handle: RequestHandle,
@@ -79,39 +81,74 @@ export function endOnResponseClose(
 ): void {
   const counter =
     options.countBodyBytes && options.method !== 'HEAD' ? countBodyBytes(res) : undefined;
-  const written = options.keepWriteHeadHeaders ? keepWriteHeadHeaders(res) : undefined;
+  const head = watchWriteHead(res, options.keepWriteHeadHeaders === true);
   // 'close' is emitted once per response; `on` spares the wrapper `once` allocates per request.
   res.on('close', () => {
     handle.end({
-      statusCode: res.headersSent ? res.statusCode : undefined,
-      aborted: !res.writableFinished,
+      statusCode: sentStatus(res, head),
+      aborted: !responseFinished(res),
       responseBodySize: counter ? counter.bytes : options.countBodyBytes ? 0 : undefined,
-      responseHeader: (name) => res.getHeader(name) ?? written?.get(name),
+      responseHeader: (name) => res.getHeader(name) ?? head.headers?.get(name),
     });
   });
 }
 
-type HeaderValue = string | string[] | number;
+/**
+ * Whether the whole response was handed over: the handler ended it and the last byte was flushed.
+ * Both are needed for HTTP/1.1 and HTTP/2 alike: a stream the client cancels (`RST_STREAM`) makes
+ * Node's `Http2ServerResponse` report `writableFinished` although the handler never ended it, and
+ * an HTTP/1.1 socket that closes under an ended response leaves `writableFinished` false.
+ */
+export function responseFinished(res: Pick<ServerResponse, 'writableEnded' | 'writableFinished'>) {
+  return res.writableEnded && res.writableFinished;
+}
 
 /**
- * Records the headers argument of `writeHead` (object, `[name, value]` pairs or a flat list), by
- * lower-case name, and passes every call on unchanged.
+ * The status code of the head that was sent, or `undefined` when none was. Frameworks may still
+ * change `statusCode` after the head went out (Fastify's error path on a second `send`): the client
+ * got the one `writeHead` wrote. A head sent around `writeHead` (`stream.respond` on HTTP/2) falls
+ * back to `statusCode`.
  */
-function keepWriteHeadHeaders(res: ServerResponse): Map<string, HeaderValue> {
-  const headers = new Map<string, HeaderValue>();
+function sentStatus(res: ServerResponse, head: WrittenHead): number | undefined {
+  if (!res.headersSent) return undefined;
+  return head.status ?? res.statusCode;
+}
+
+type HeaderValue = string | string[] | number;
+
+/** What `writeHead` was called with, as far as the end of the request needs it. */
+interface WrittenHead {
+  /** The status code of the head `writeHead` wrote; `undefined` until it did. */
+  status: number | undefined;
+  /** The headers passed to `writeHead`, when response header capture wants them. */
+  headers: Map<string, HeaderValue> | undefined;
+}
+
+/**
+ * Notes the status code of the head `res.writeHead` writes (Node's implicit head goes through it
+ * too, on HTTP/1 and HTTP/2) and, when asked, the headers passed to it, by lower-case name: Node
+ * does not store those where `getHeader` can read them. Every call is passed on unchanged.
+ */
+function watchWriteHead(res: ServerResponse, keepHeaders: boolean): WrittenHead {
+  const head: WrittenHead = { status: undefined, headers: keepHeaders ? new Map() : undefined };
   // biome-ignore lint/suspicious/noExplicitAny: forwards every overload unchanged
   const writeHead = res.writeHead as (...args: any[]) => ServerResponse;
   // biome-ignore lint/suspicious/noExplicitAny: forwards every overload unchanged
   res.writeHead = function (this: ServerResponse, ...args: any[]) {
-    const given: unknown = typeof args[1] === 'string' ? args[2] : args[1];
-    try {
-      collectHeaders(given, headers);
-    } catch {
-      // Whatever shape it has, writeHead itself decides whether it is valid.
+    if (head.headers !== undefined) {
+      const given: unknown = typeof args[1] === 'string' ? args[2] : args[1];
+      try {
+        collectHeaders(given, head.headers);
+      } catch {
+        // Whatever shape it has, writeHead itself decides whether it is valid.
+      }
     }
-    return writeHead.apply(this, args);
+    const result = writeHead.apply(this, args);
+    // Only a head that was accepted counts; a second writeHead throws before this line.
+    if (head.status === undefined && this.headersSent) head.status = this.statusCode;
+    return result;
   } as ServerResponse['writeHead'];
-  return headers;
+  return head;
 }
 
 function collectHeaders(given: unknown, into: Map<string, HeaderValue>): void {
@@ -131,22 +168,31 @@ function collectHeaders(given: unknown, into: Map<string, HeaderValue>): void {
   }
 }
 
-/** Counts body bytes passed to `write`/`end` of one response, without changing what is written. */
+/**
+ * Counts body bytes passed to `write`/`end` of one response, without changing what is written.
+ * Node's `Http2ServerResponse.end(chunk)` writes its chunk through `this.write`: bytes written
+ * from inside `end` are counted once, by `end`.
+ */
 function countBodyBytes(res: ServerResponse): { bytes: number } {
-  const counter = { bytes: 0 };
+  const counter = { bytes: 0, ending: false };
   // biome-ignore lint/suspicious/noExplicitAny: forwards every overload unchanged
   const write = res.write as (...args: any[]) => boolean;
   // biome-ignore lint/suspicious/noExplicitAny: forwards every overload unchanged
   const end = res.end as (...args: any[]) => ServerResponse;
   // biome-ignore lint/suspicious/noExplicitAny: forwards every overload unchanged
   res.write = function (this: ServerResponse, chunk: any, ...rest: any[]) {
-    counter.bytes += byteLengthOf(chunk, rest[0]);
+    if (!counter.ending) counter.bytes += byteLengthOf(chunk, rest[0]);
     return write.call(this, chunk, ...rest);
   } as ServerResponse['write'];
   // biome-ignore lint/suspicious/noExplicitAny: forwards every overload unchanged
   res.end = function (this: ServerResponse, chunk?: any, ...rest: any[]) {
     if (typeof chunk !== 'function') counter.bytes += byteLengthOf(chunk, rest[0]);
-    return end.call(this, chunk, ...rest);
+    counter.ending = true;
+    try {
+      return end.call(this, chunk, ...rest);
+    } finally {
+      counter.ending = false;
+    }
   } as ServerResponse['end'];
   return counter;
 }
@@ -164,9 +210,92 @@ function byteLengthOf(chunk: unknown, encoding: unknown): number {
 }
 
 /**
+ * Reports an error the handler chain raised for a Node request. Until the head is sent it may
+ * still decide the outcome ({@link RequestHandle.recordError}: core judges it by the status the
+ * client gets). Once the head is out, the client has its status, whatever the framework does with
+ * the error: it is recorded as an `exception` event (when exceptions are recorded) and changes
+ * neither the status code nor `error.type`.
+ */
+export function recordNodeRequestError(
+  instrumentation: ServerInstrumentation,
+  handle: RequestHandle,
+  res: Pick<ServerResponse, 'headersSent'>,
+  error: unknown,
+): void {
+  if (handle.ended) return;
+  if (!res.headersSent) {
+    handle.recordError(error);
+    return;
+  }
+  if (instrumentation.config.recordException && handle.span.isRecording()) {
+    handle.span.recordException(lateException(error));
+  }
+}
+
+function lateException(error: unknown): Exception {
+  if (error instanceof Error) return error;
+  try {
+    return String(error);
+  } catch {
+    return OTHER;
+  }
+}
+
+/** Where a bound emitter keeps the context its listeners run in, and the `emit` it had before. */
+const kListenerContext = Symbol('@otel-http/core listener context');
+const kEmit = Symbol('@otel-http/core emit');
+
+interface BoundEmitter {
+  emit(event: string | symbol, ...args: unknown[]): boolean;
+  listenerCount(event: string | symbol): number;
+  [kListenerContext]?: Context | undefined;
+  [kEmit]?: (event: string | symbol, ...args: unknown[]) => boolean;
+}
+
+/**
+ * Runs the listeners of one emitter in the context it was bound to. Shared by every request: a
+ * bound emitter only gets two data properties and its own `emit`, no closure, no weak collection.
+ * An event nobody listens to costs one `listenerCount`.
+ */
+function emitInListenerContext(this: BoundEmitter, event: string | symbol, ...args: unknown[]) {
+  const emit = this[kEmit] as NonNullable<BoundEmitter[typeof kEmit]>;
+  const bound = this[kListenerContext];
+  if (bound === undefined || this.listenerCount(event) === 0)
+    return emit.call(this, event, ...args);
+  return context.with(bound, emit, this, event, ...args);
+}
+
+/**
+ * Makes the listeners of `emitter` run in `ctx`, whenever they were added and whoever emits:
+ * a body read with `req.on('data')` after the headers arrived, or a span started in
+ * `res.on('finish')`, belongs to the request's trace — as with `@opentelemetry/instrumentation-http`.
+ * Node emits those events from the socket, outside the context the handler chain runs in.
+ */
+export function bindEmitterToContext(emitter: object, ctx: Context): void {
+  const target = emitter as BoundEmitter;
+  if (target.emit === emitInListenerContext) {
+    target[kListenerContext] = ctx;
+    return;
+  }
+  target[kListenerContext] = ctx;
+  target[kEmit] = target.emit;
+  target.emit = emitInListenerContext;
+}
+
+/**
+ * Lets the listeners of `emitter` run in whatever context is active again: for a request that was
+ * bound and then discarded (a route that opted out), whose span is never exported.
+ */
+export function unbindEmitter(emitter: object): void {
+  const target = emitter as BoundEmitter;
+  if (target.emit === emitInListenerContext) target[kListenerContext] = undefined;
+}
+
+/**
  * Starts the telemetry of a Node request: reads it, starts the handle, adds the trace response
  * header when enabled, and arranges for the handle to end when the response closes. Returns
- * `undefined` for an ignored request. The adapter then runs its chain in `handle.context` and
+ * `undefined` for an ignored request. The listeners of `req` and `res` run in `handle.context`
+ * (see {@link bindEmitterToContext}). The adapter then runs its chain in `handle.context` and
  * reports the route and errors.
  */
 export function startNodeRequest(
@@ -176,6 +305,8 @@ export function startNodeRequest(
 ): RequestHandle | undefined {
   const handle = instrumentation.start(new NodeRequestInfo(req));
   if (handle === undefined) return undefined;
+  bindEmitterToContext(req, handle.context);
+  bindEmitterToContext(res, handle.context);
   if (handle.responseHeader !== undefined && !res.headersSent) {
     const [name, value] = handle.responseHeader;
     const existing = res.getHeader(name);
