@@ -8,10 +8,26 @@ import { sleep } from './routes.js';
 import { CheckTelemetry, registerGlobals } from './telemetry.js';
 
 export type { AdapterHarness, ConformanceServer } from './harness.js';
+export {
+  HTTP2_CHECK_IDS,
+  type Http2AdapterHarness,
+  type Http2Tls,
+  type Http2Transport,
+  runHttp2Conformance,
+  whenHttp2Listening,
+} from './http2.js';
+export {
+  type CancellableHttp2Request,
+  type Http2RequestInit,
+  type Http2Response,
+  http2Request,
+  startHttp2Request,
+} from './http2-client.js';
 export { type CheckOutcome, ResultsTable } from './results.js';
 export { BoomError, FailError, type Probe, probe, ROUTES, sleep } from './routes.js';
 export { whenListening } from './server.js';
 export { CheckTelemetry, registerGlobals } from './telemetry.js';
+export { TEST_ONLY_TLS } from './tls-fixture.js';
 export { type WaitOptions, waitFor } from './wait.js';
 
 /** The ids of all checks, in table order: the keys `AdapterHarness.exceptions` may use. */

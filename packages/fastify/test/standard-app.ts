@@ -18,10 +18,22 @@ async function* streamFrames(): AsyncGenerator<string> {
   }
 }
 
-/** The conformance suite's standard route table, written the Fastify way, behind `otel`. */
-export async function standardApp(options: OtelHttpOptions): Promise<FastifyInstance> {
+/**
+ * The conformance suite's standard route table, written the Fastify way, behind `otel`. With
+ * `http2`, on Node's HTTP/2 server: cleartext (h2c) without `http2.tls`, TLS with it.
+ */
+export async function standardApp(
+  options: OtelHttpOptions,
+  http2?: { tls: { key: string; cert: string } | undefined },
+): Promise<FastifyInstance> {
   // `forceCloseConnections` so that closing never waits for a client's idle keep-alive socket.
-  const app = Fastify({ forceCloseConnections: true });
+  const app = (
+    http2 === undefined
+      ? Fastify({ forceCloseConnections: true })
+      : http2.tls === undefined
+        ? Fastify({ http2: true, forceCloseConnections: true })
+        : Fastify({ http2: true, https: http2.tls, forceCloseConnections: true })
+  ) as FastifyInstance;
   await app.register(otel, options);
 
   app.get<{ Params: { id: string } }>('/users/:id', (request, reply) => {
