@@ -3,7 +3,6 @@
  * every rule (which variable wins, what is rejected) is testable with a table of cases.
  */
 import type { Attributes, TextMapPropagator } from '@opentelemetry/api';
-import type { MetricReader } from '@opentelemetry/sdk-metrics';
 import type {
   Sampler,
   SpanExporter,
@@ -21,7 +20,9 @@ import {
 } from './env.js';
 import { TelemetryConfigError } from './errors.js';
 import type {
+  MetricReaderLike,
   MetricsExporterName,
+  ShutdownSignal,
   TelemetryLogLevel,
   TelemetryOptions,
   TracesExporterName,
@@ -64,7 +65,7 @@ export interface ResolvedTelemetryConfig {
   /** Resource attributes from the environment and the options (SDK defaults not included). */
   readonly resourceAttributes: Attributes;
   readonly traces: ReadonlyArray<Exclude<TracesExporterName, 'none'> | SpanExporter>;
-  readonly metrics: ReadonlyArray<Exclude<MetricsExporterName, 'none'> | MetricReader>;
+  readonly metrics: ReadonlyArray<Exclude<MetricsExporterName, 'none'> | MetricReaderLike>;
   readonly otlp: {
     readonly tracesUrl: string;
     readonly metricsUrl: string;
@@ -92,7 +93,9 @@ export interface ResolvedTelemetryConfig {
   /** The propagator given as an option, or the W3C parts to combine. */
   readonly propagator: TextMapPropagator | ReadonlyArray<'tracecontext' | 'baggage'>;
   readonly logLevel: TelemetryLogLevel;
-  readonly shutdownSignals: readonly NodeJS.Signals[];
+  readonly shutdownSignals: readonly ShutdownSignal[];
+  /** Whether an application listener of its own for the signal takes over shutdown (the default). */
+  readonly signalsYieldToApplication: boolean;
   readonly shutdownTimeoutMillis: number;
   /** Settings that were ignored on purpose; reported once the diagnostic logger is installed. */
   readonly warnings: readonly string[];
@@ -140,7 +143,7 @@ export function resolveTelemetryConfig(
       );
   const metrics = disabled
     ? []
-    : exporterList<MetricsExporterName, MetricReader>(
+    : exporterList<MetricsExporterName, MetricReaderLike>(
         'options.metrics',
         options.metrics,
         () => readNameList(env, 'OTEL_METRICS_EXPORTER', METRICS_EXPORTERS),
@@ -167,6 +170,7 @@ export function resolveTelemetryConfig(
     propagator: options.propagator ?? (disabled ? [] : propagatorsFromEnv(env)),
     logLevel,
     shutdownSignals: resolveSignals(options.shutdownOnSignals),
+    signalsYieldToApplication: options.shutdownOnSignals === undefined,
     shutdownTimeoutMillis: positiveMillis(
       'options.shutdownTimeoutMillis',
       options.shutdownTimeoutMillis,
@@ -523,9 +527,9 @@ function propagatorsFromEnv(env: Env): ReadonlyArray<'tracecontext' | 'baggage'>
   return names as Array<'tracecontext' | 'baggage'>;
 }
 
-function resolveSignals(option: TelemetryOptions['shutdownOnSignals']): NodeJS.Signals[] {
-  if (option === undefined || option === false) return [];
-  if (option === true) return ['SIGTERM', 'SIGINT'];
+function resolveSignals(option: TelemetryOptions['shutdownOnSignals']): ShutdownSignal[] {
+  if (option === false) return [];
+  if (option === undefined || option === true) return ['SIGTERM', 'SIGINT'];
   for (const signal of option) {
     if (typeof signal !== 'string' || !/^SIG[A-Z0-9]+$/.test(signal)) {
       throw new TelemetryConfigError(

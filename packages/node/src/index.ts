@@ -17,9 +17,11 @@ export { pinoTraceMixin, type TraceFields, traceFields } from './log-correlation
 export type {
   ExportQueueOptions,
   ExportStats,
+  MetricReaderLike,
   MetricsExporterName,
   OtlpOptions,
   PrometheusOptions,
+  ShutdownSignal,
   Telemetry,
   TelemetryEndpoints,
   TelemetryLogLevel,

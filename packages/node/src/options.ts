@@ -5,13 +5,28 @@ import type {
   TextMapPropagator,
   TracerProvider,
 } from '@opentelemetry/api';
-import type { MetricReader } from '@opentelemetry/sdk-metrics';
+import type { IMetricReader } from '@opentelemetry/sdk-metrics';
 import type {
   Sampler,
   SpanExporter,
   SpanLimits,
   SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
+
+/**
+ * A metric reader, described by what the SDK calls on it (`IMetricReader` of
+ * `@opentelemetry/sdk-metrics`), not by the `MetricReader` class: a `PrometheusExporter` or
+ * `PeriodicExportingMetricReader` built on another copy of the SDK (an exporter that pins a
+ * different patch release, say) has that class's private fields under a separate declaration and
+ * would not be assignable to it, though it works.
+ */
+export type MetricReaderLike = IMetricReader;
+
+/**
+ * A signal name as `process.on` takes it (`SIGTERM`, `SIGINT`, `SIGHUP`, …). Spelled out here so
+ * that these declarations need no `@types/node`; Node's `NodeJS.Signals` values are assignable.
+ */
+export type ShutdownSignal = `SIG${string}`;
 
 /** Span exporters selectable by name (`OTEL_TRACES_EXPORTER` uses the same names). */
 export type TracesExporterName = 'otlp' | 'console' | 'zipkin' | 'none';
@@ -87,10 +102,14 @@ export interface TelemetryOptions {
    */
   traces?: TracesExporterName | SpanExporter | ReadonlyArray<TracesExporterName | SpanExporter>;
   /**
-   * Where metrics go: a name, a `MetricReader`, or several. Default: `OTEL_METRICS_EXPORTER`, else
+   * Where metrics go: a name, a metric reader (a `PrometheusExporter`, a
+   * `PeriodicExportingMetricReader`, …), or several. Default: `OTEL_METRICS_EXPORTER`, else
    * `'otlp'` when an OTLP endpoint is configured, else `'prometheus'`.
    */
-  metrics?: MetricsExporterName | MetricReader | ReadonlyArray<MetricsExporterName | MetricReader>;
+  metrics?:
+    | MetricsExporterName
+    | MetricReaderLike
+    | ReadonlyArray<MetricsExporterName | MetricReaderLike>;
   /** Settings of the `'prometheus'` metrics exporter. */
   prometheus?: PrometheusOptions;
   /** Settings of the `'otlp'` exporters. */
@@ -125,11 +144,21 @@ export interface TelemetryOptions {
   diagLogger?: DiagLogger;
 
   /**
-   * Shut down (flushing spans and metrics) when the process receives these signals. `true` means
-   * `SIGTERM` and `SIGINT`. When no other listener handles the signal, it is raised again after the
-   * flush so that the process ends as it would have. Default `false`.
+   * Shut down (flushing spans and metrics) when the process receives a signal.
+   *
+   * - Default (unset): on `SIGTERM` and `SIGINT`, only when the application has no listener of its
+   *   own for that signal when it arrives. Then telemetry is flushed and the signal raised again,
+   *   so the process ends as it would have without telemetry (killed by the signal: exit status
+   *   130 for `SIGINT`, 143 for `SIGTERM` in a shell), at most `shutdownTimeoutMillis` later. When
+   *   the application does listen, it owns shutdown: nothing is done, call `shutdown()` from your
+   *   handler.
+   * - `true`, or a list of signals: shut down on each of them whatever other listeners there are;
+   *   the signal is raised again after the flush only when no other listener is there.
+   * - `false`: no listener.
+   *
+   * A second signal during the flush finds no listener of ours and ends the process at once.
    */
-  shutdownOnSignals?: boolean | readonly NodeJS.Signals[];
+  shutdownOnSignals?: boolean | readonly ShutdownSignal[];
   /** Longest time `shutdown()` waits for the last exports. Default 5000 ms. */
   shutdownTimeoutMillis?: number;
 

@@ -15,7 +15,7 @@ import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
 import { defaultResource, type Resource, resourceFromAttributes } from '@opentelemetry/resources';
 import {
   ConsoleMetricExporter,
-  type MetricReader,
+  type IMetricReader,
   PeriodicExportingMetricReader,
   type PushMetricExporter,
 } from '@opentelemetry/sdk-metrics';
@@ -102,17 +102,17 @@ export function buildSpanQueues(config: ResolvedTelemetryConfig): BoundedBatchSp
 
 /** The metric readers, and the Prometheus endpoint when there is one (it has to be closed). */
 export function buildMetricReaders(config: ResolvedTelemetryConfig): {
-  readers: MetricReader[];
+  readers: IMetricReader[];
   prometheus: PrometheusEndpoint | undefined;
 } {
   let prometheus: PrometheusEndpoint | undefined;
-  const periodic = (exporter: PushMetricExporter): MetricReader =>
+  const periodic = (exporter: PushMetricExporter): IMetricReader =>
     new PeriodicExportingMetricReader({
       exporter,
       exportIntervalMillis: config.metricExportIntervalMillis,
       exportTimeoutMillis: config.metricExportTimeoutMillis,
     });
-  const readers = config.metrics.map((entry): MetricReader => {
+  const readers = config.metrics.map((entry): IMetricReader => {
     if (entry === 'prometheus') {
       prometheus = new PrometheusEndpoint(config.prometheus);
       return prometheus.reader;

@@ -45,6 +45,9 @@ export interface StartContext {
  * context + baggage propagators and the `AsyncLocalStorage` context manager. Adapters such as
  * `@otel-http/express` then use it without further configuration.
  *
+ * On `SIGTERM` and `SIGINT` that the application does not handle itself, telemetry is flushed
+ * before the process ends by the signal as it would have (see `shutdownOnSignals`).
+ *
  * Options win over the standard `OTEL_*` environment variables; an unusable value of either throws
  * a {@link TelemetryConfigError} naming it, before anything is registered. Calling it again while
  * an instance is running throws; call `shutdown()` first. Nothing is started at import time.
@@ -52,7 +55,7 @@ export interface StartContext {
  * @example
  * ```ts
  * const telemetry = startTelemetry({ serviceName: 'checkout', serviceVersion: '1.4.0' });
- * // … later, or with shutdownOnSignals: true
+ * // … in the application's own shutdown, if it has one:
  * await telemetry.shutdown();
  * ```
  */
@@ -104,7 +107,9 @@ export function startTelemetryFrom(options: TelemetryOptions, start: StartContex
   global[RUNNING] = start.startedBy;
 
   let shutdownPromise: Promise<void> | undefined;
-  const removeSignals = installShutdownSignals(config.shutdownSignals, () => telemetry.shutdown());
+  const removeSignals = installShutdownSignals(config.shutdownSignals, () => telemetry.shutdown(), {
+    yieldToApplication: config.signalsYieldToApplication,
+  });
   const ready = (prometheus?.url ?? Promise.resolve(undefined)).then((prometheusUrl) =>
     prometheusUrl === undefined ? {} : { prometheusUrl },
   );

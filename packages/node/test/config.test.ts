@@ -329,6 +329,20 @@ describe('explicit options win over the environment', () => {
     expect(c.shutdownSignals).toEqual(['SIGTERM', 'SIGINT']);
   });
 
+  it.each<[TelemetryOptions['shutdownOnSignals'], string[], boolean]>([
+    [undefined, ['SIGTERM', 'SIGINT'], true],
+    [true, ['SIGTERM', 'SIGINT'], false],
+    [['SIGHUP', 'SIGHUP'], ['SIGHUP'], false],
+    [false, [], false],
+  ])(
+    'shutdownOnSignals %o: signals %o, left to an application listener: %o',
+    (option, signals, yields) => {
+      const c = resolve({}, { shutdownOnSignals: option });
+      expect(c.shutdownSignals).toEqual(signals);
+      expect(c.signalsYieldToApplication).toBe(yields);
+    },
+  );
+
   it('a sampler object wins over the ratio', () => {
     const sampler = { shouldSample: () => ({ decision: 0 }), toString: () => 'mine' };
     expect(resolve({}, { sampler, samplingRatio: 0.5 }).sampler).toEqual({
@@ -350,7 +364,7 @@ describe('explicit options win over the environment', () => {
     [{ serviceName: '' }, 'options.serviceName'],
     [{ exportQueue: { maxQueueSize: 0 } }, 'options.exportQueue.maxQueueSize'],
     [{ shutdownTimeoutMillis: -1 }, 'options.shutdownTimeoutMillis'],
-    [{ shutdownOnSignals: ['TERM' as NodeJS.Signals] }, 'options.shutdownOnSignals'],
+    [{ shutdownOnSignals: ['TERM' as never] }, 'options.shutdownOnSignals'],
     [{ logLevel: 'loud' as never }, 'options.logLevel'],
   ])('rejects %o', (options, setting) => {
     expect(() => resolve({}, options)).toThrow(TelemetryConfigError);
