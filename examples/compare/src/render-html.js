@@ -6,10 +6,12 @@
 const STYLE = `
 body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem; color: #1b1f24; }
 h1 { font-size: 1.4rem; } h2 { font-size: 1.15rem; margin-top: 2rem; }
-table { border-collapse: collapse; margin: .5rem 0 1.5rem; }
+table { border-collapse: collapse; margin: .5rem 0 1.5rem; max-width: 100%; }
 th, td { border: 1px solid #d0d7de; padding: .3rem .55rem; text-align: left; vertical-align: top; }
 th { background: #f6f8fa; }
-td { font-family: ui-monospace, monospace; font-size: 12.5px; }
+td { font-family: ui-monospace, monospace; font-size: 12.5px; overflow-wrap: anywhere; }
+td.name { white-space: nowrap; }
+td small { font-family: system-ui, sans-serif; color: #57606a; }
 tr.differs td { background: #ffebe9; }
 tr.differs td:first-child::before { content: '≠ '; color: #cf222e; font-weight: bold; }
 caption { text-align: left; font-weight: 600; padding: .3rem 0; }
@@ -55,12 +57,17 @@ export function renderHtml(comparison, distributed, meta) {
           .join('')}</tr>`,
     )
     .join('\n');
+  // A family's description (type, unit, every bucket boundary) is long: written once across the
+  // columns when the frameworks agree, and breakable after each comma either way.
   const familyRows = comparison.families
-    .map(
-      (row) =>
-        `<tr${row.differs ? ' class="differs"' : ''}><td>${html(row.name)}</td>${frameworks
-          .map((f) => `<td>${html(row.values[f])}</td>`)
-          .join('')}</tr>`,
+    .map((row) =>
+      row.differs
+        ? `<tr class="differs"><td class="name">${html(row.name)}</td>${frameworks
+            .map((f) => `<td>${breakable(row.values[f])}</td>`)
+            .join('')}</tr>`
+        : `<tr><td class="name">${html(row.name)}</td><td colspan="${frameworks.length}">${breakable(
+            row.values[frameworks[0]],
+          )} <small>(all ${frameworks.length})</small></td></tr>`,
     )
     .join('\n');
   const frameworkHead = frameworks.map((f) => `<th>${html(f)}</th>`).join('');
@@ -106,6 +113,11 @@ ${familyRows}
 function list(title, items) {
   if (items.length === 0) return '';
   return `<p class="bad">${html(title)}:</p><ul>${items.map((item) => `<li>${html(item)}</li>`).join('')}</ul>`;
+}
+
+/** Escaped, with a line-break opportunity after every comma. */
+function breakable(value) {
+  return html(value).replaceAll(',', ',<wbr>');
 }
 
 function html(value) {

@@ -120,6 +120,40 @@ describe('compareFrameworks', () => {
   });
 });
 
+describe('renderHtml', () => {
+  const families = (koa: string) => ({
+    frameworks: ['a', 'koa'],
+    requests: [],
+    series: [],
+    differences: [],
+    problems: [],
+    families: [
+      {
+        name: 'http_server_request_duration',
+        values: { a: 'histogram s le=0.005,0.01,+Inf', koa },
+        differs: koa !== 'histogram s le=0.005,0.01,+Inf',
+      },
+    ],
+  });
+  const render = (comparison: ReturnType<typeof families>) =>
+    renderHtml(comparison, { lines: [], problems: [] }, { generatedAt: 'now', services: [] });
+
+  it('writes a metric family the frameworks agree on once, breakable after each comma', () => {
+    const page = render(families('histogram s le=0.005,0.01,+Inf'));
+    expect(page).toContain(
+      '<td colspan="2">histogram s le=0.005,<wbr>0.01,<wbr>+Inf <small>(all 2)</small></td>',
+    );
+  });
+
+  it('writes each value of a family the frameworks disagree on, flagged', () => {
+    const page = render(families('histogram s le=1,+Inf'));
+    expect(page).toContain(
+      '<tr class="differs"><td class="name">http_server_request_duration</td>',
+    );
+    expect(page).toContain('<td>histogram s le=1,<wbr>+Inf</td>');
+  });
+});
+
 describe('seriesLabel', () => {
   it("says the count is the series', shared with the other requests counted in it", () => {
     const labels = { http_response_status_code: '400', http_route: '/orders' };
