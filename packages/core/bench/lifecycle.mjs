@@ -156,3 +156,64 @@ console.log(
   `allocated per request          otel-http ${fmt(allocated.ours)} B, floor ${fmt(allocated.floor)} B ` +
     `(${(allocated.ours / allocated.floor).toFixed(2)}×)`,
 );
+
+// Hostile inputs: the cost of one request whose headers or query are built to make parsing slow,
+// against the same request without them, with the W3C trace-context and baggage propagators. Each
+// case runs for about HOSTILE_MS milliseconds (at least once), so a slow case stays bounded.
+const { CompositePropagator, W3CBaggagePropagator } = await import('@opentelemetry/core');
+const HOSTILE_MS = Number(process.env.HOSTILE_MS ?? 300);
+const withBaggage = createServerInstrumentation({
+  tracerProvider,
+  meterProvider,
+  propagator: new CompositePropagator({
+    propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+  }),
+});
+
+function requestWith(extraHeaders, query) {
+  const all = { ...headers, ...extraHeaders };
+  const request = { ...info, query, header: (name) => all[name] };
+  return () => {
+    const handle = withBaggage.start(request);
+    handle.setRoute('/users/:id');
+    handle.end({ statusCode: 200 });
+  };
+}
+
+function microsecondsPerCall(fn) {
+  fn();
+  let calls = 0;
+  const start = process.hrtime.bigint();
+  const budget = BigInt(HOSTILE_MS) * 1_000_000n;
+  let elapsed = 0n;
+  do {
+    fn();
+    calls++;
+    elapsed = process.hrtime.bigint() - start;
+  } while (elapsed < budget);
+  return Number(elapsed) / calls / 1000;
+}
+
+const invalidBaggage = Array.from({ length: 1400 }, (_, i) =>
+  i % 2 === 0 ? `a${i}=%E0%A4%A` : `b${i}=%zz`,
+).join(',');
+const validBaggage = Array.from({ length: 20 }, (_, i) => `key${i}=value${i}`).join(',');
+const pairsWithoutValues = (bytes) => 'k&'.repeat(Math.floor(bytes / 2));
+const cases = [
+  ['no baggage, no query', requestWith({}, undefined)],
+  ['valid baggage (20 members)', requestWith({ baggage: validBaggage }, undefined)],
+  [
+    `invalid baggage (${(invalidBaggage.length / 1024).toFixed(0)} KB, 1,400 members)`,
+    requestWith({ baggage: invalidBaggage }, undefined),
+  ],
+  ['query of 64 KiB without values', requestWith({}, pairsWithoutValues(64 * 1024))],
+  ['query of 1 MiB without values', requestWith({}, pairsWithoutValues(1024 * 1024))],
+];
+const baseline = microsecondsPerCall(cases[0][1]);
+console.log('hostile inputs (µs per request, × the request without them)');
+for (const [label, fn] of cases) {
+  const us = label === cases[0][0] ? baseline : microsecondsPerCall(fn);
+  console.log(
+    `  ${label.padEnd(44)} ${us.toFixed(1).padStart(10)} µs  ${(us / baseline).toFixed(1).padStart(8)}×`,
+  );
+}
