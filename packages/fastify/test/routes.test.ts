@@ -139,7 +139,7 @@ describe('requests Fastify answers before any hook runs', () => {
         app.get('/users/:id', async () => 'ok');
       },
       {},
-      { maxParamLength: 10 },
+      { routerOptions: { maxParamLength: 10 } },
     );
     expect((await fetch(`${server.url}/users/%E0%A4%A`)).status).toBe(400);
     expect((await fetch(`${server.url}/users/${'x'.repeat(50)}`)).status).toBe(414);
