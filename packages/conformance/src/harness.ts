@@ -18,6 +18,8 @@ export interface ConformanceServer {
  * - `POST /users` → 201, JSON
  * - a nested router / sub-app mounted at `/api/v1` with `GET /items/:itemId` (200 JSON) and
  *   `GET /boom` (throws `BoomError`)
+ * - a nested router / sub-app mounted at `/orgs/:orgId` with `GET /projects/:projectId` → 200,
+ *   JSON `{ orgId, projectId }` (both parameters)
  * - `GET /fail` → an async handler that rejects with `FailError`
  * - `GET /bad` → 400 (a plain response, nothing thrown)
  * - `GET /server-error` → 503 without throwing

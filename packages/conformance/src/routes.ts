@@ -4,6 +4,8 @@ import { context, propagation, trace } from '@opentelemetry/api';
 export const ROUTES = {
   /** Mount prefix of the nested router / sub-app. */
   mount: '/api/v1',
+  /** Mount path, with a parameter, of the second nested router / sub-app. */
+  paramMount: '/orgs/:orgId',
   stream: {
     /** Number of server-sent events `/stream` writes. */
     events: 3,

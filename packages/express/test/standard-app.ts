@@ -45,6 +45,12 @@ export function standardApp(
   });
   app.use(ROUTES.mount, api);
 
+  const projects = expressModule.Router({ mergeParams: true });
+  projects.get('/projects/:projectId', (req, res) => {
+    res.json({ ...probe(), orgId: req.params.orgId, projectId: req.params.projectId });
+  });
+  app.use(ROUTES.paramMount, projects);
+
   const failLater = async () => {
     await sleep(1);
     throw new FailError('fail');

@@ -54,6 +54,18 @@ export async function standardApp(
     },
     { prefix: ROUTES.mount },
   );
+  await app.register(
+    async (orgs) => {
+      orgs.get<{ Params: { orgId: string; projectId: string } }>(
+        '/projects/:projectId',
+        (request, reply) => {
+          const { orgId, projectId } = request.params;
+          reply.send({ ...probe(), orgId, projectId });
+        },
+      );
+    },
+    { prefix: ROUTES.paramMount },
+  );
 
   app.get('/fail', async () => {
     await sleep(1);

@@ -23,6 +23,12 @@ export function standardApp(options: OtelHonoOptions): Hono {
   });
   app.route(ROUTES.mount, api);
 
+  const projects = new Hono();
+  projects.get('/projects/:projectId', (c) =>
+    c.json({ ...probe(), orgId: c.req.param('orgId'), projectId: c.req.param('projectId') }),
+  );
+  app.route(ROUTES.paramMount, projects);
+
   app.get('/fail', async () => {
     await sleep(1);
     throw new FailError('fail');

@@ -39,6 +39,11 @@ export function standardApp(options: OtelHttpOptions): Koa {
     ctx.body = { ...probe(), created: true };
   });
   router.use(ROUTES.mount, nested.routes());
+  const projects = new Router();
+  projects.get('/projects/:projectId', (ctx) => {
+    ctx.body = { ...probe(), orgId: ctx.params.orgId, projectId: ctx.params.projectId };
+  });
+  router.use(ROUTES.paramMount, projects.routes());
   router.get('/fail', async () => {
     await sleep(1);
     throw new FailError('fail');

@@ -38,6 +38,31 @@ async function inBatches<T>(items: readonly T[], limit: number, task: (item: T) 
 
 const CARDINALITY_REQUESTS = 200;
 
+/**
+ * The first `count` ways of writing `path` in upper and lower case, letter by letter: frameworks
+ * that match paths without regard to case answer all of them with one route.
+ */
+function caseVariants(path: string, count: number): string[] {
+  const letters = [...path].flatMap((char, i) => (/[a-z]/i.test(char) ? [i] : []));
+  const variants: string[] = [];
+  for (let mask = 0; variants.length < count && mask < 2 ** letters.length; mask++) {
+    const chars = [...path];
+    letters.forEach((at, bit) => {
+      if (mask & (2 ** bit)) chars[at] = (chars[at] as string).toUpperCase();
+    });
+    variants.push(chars.join(''));
+  }
+  return variants;
+}
+
+/** The routed requests of the standard table that the case and trailing-slash variants vary. */
+const VARIED_ROUTES: ReadonlyArray<readonly [path: string, route: string]> = [
+  ['/users/42', '/users/:id'],
+  [`${ROUTES.mount}/items/7`, `${ROUTES.mount}/items/:itemId`],
+  ['/orgs/acme/projects/9', `${ROUTES.paramMount}/projects/:projectId`],
+];
+const CASE_VARIANTS = 16;
+
 /** The RED metrics: instruments, attributes, values, sampling independence and cardinality. */
 export const METRIC_CHECKS: readonly Check[] = [
   {
@@ -159,6 +184,41 @@ export const METRIC_CHECKS: readonly Check[] = [
         t.telemetry.serverSpans().length >= CARDINALITY_REQUESTS ? true : undefined,
       );
       expect(new Set(t.telemetry.serverSpans().map((span) => span.name))).toEqual(new Set(['GET']));
+    },
+  },
+  {
+    id: 'metrics.cardinality-case-and-slash',
+    title: `${CASE_VARIANTS} letter cases × a trailing slash of each routed path add no route values`,
+    async run(t) {
+      const templates = new Set(VARIED_ROUTES.map(([, route]) => route));
+      const paths = VARIED_ROUTES.flatMap(([path]) =>
+        caseVariants(path, CASE_VARIANTS).flatMap((variant) => [variant, `${variant}/`]),
+      );
+      const statuses = new Map<string, number>();
+      await inBatches(paths, 10, async (path) => {
+        statuses.set(path, (await t.request(path)).status);
+      });
+      // The paths as declared are routed, whatever the framework does with the variants.
+      for (const [path] of VARIED_ROUTES) expect(statuses.get(path), path).toBe(200);
+
+      const points = await durationPoints(t, paths.length);
+      for (const point of points) {
+        const route = point.attributes[ATTR.route];
+        if (route !== undefined) expect(templates, `http.route ${route}`).toContain(route);
+      }
+      // One series per template and status, and the unrouted ones per status.
+      const answered = new Set(statuses.values()).size;
+      expect(points.length).toBeLessThanOrEqual((templates.size + 1) * answered);
+      await waitFor('every span', () =>
+        t.telemetry.serverSpans().length >= paths.length ? true : undefined,
+      );
+      for (const span of t.telemetry.serverSpans()) {
+        const path = String(span.attributes[ATTR.urlPath]);
+        const route = span.attributes[ATTR.route];
+        // A request the framework answered from a route carries its template; a 404 none.
+        if (statuses.get(path) === 200) expect(templates, `${path}: ${route}`).toContain(route);
+        else expect(route, path).toBeUndefined();
+      }
     },
   },
   {

@@ -78,6 +78,23 @@ const ROUTE_CASES: readonly RouteCase[] = [
     errorType: String(ROUTES.serverError.status),
     inStatusMatrix: true,
   },
+  {
+    // The parameter's value is the mount's literal: the template comes from the declared path.
+    id: 'param-mount-literal-value',
+    method: 'GET',
+    path: '/orgs/orgs/projects/1',
+    route: `${ROUTES.paramMount}/projects/:projectId`,
+    status: 200,
+    inStatusMatrix: false,
+  },
+  {
+    id: 'param-mount-route-literal-values',
+    method: 'GET',
+    path: '/orgs/projects/projects/projects',
+    route: `${ROUTES.paramMount}/projects/:projectId`,
+    status: 200,
+    inStatusMatrix: false,
+  },
   { id: 'slow', method: 'GET', path: '/slow', route: '/slow', status: 200, inStatusMatrix: false },
   {
     id: 'stream',
@@ -192,6 +209,15 @@ const spanChecks: Check[] = [
       expect(body.id).toBe('42');
       expect(body.spanId).toBe(span.spanContext().spanId);
       expect(body.traceId).toBe(span.spanContext().traceId);
+    },
+  },
+  {
+    id: 'route.param-mount-parameters',
+    title: `the router mounted at ${ROUTES.paramMount} sees both parameters`,
+    async run(t) {
+      const response = await t.request('/orgs/orgs/projects/1');
+      expect(JSON.parse(response.body)).toMatchObject({ orgId: 'orgs', projectId: '1' });
+      await t.serverSpan();
     },
   },
   {
