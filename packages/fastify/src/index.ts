@@ -5,7 +5,7 @@ import {
   type OtelHttpOptions,
   type RequestHandle,
 } from '@otel-http/core';
-import { startNodeRequest } from '@otel-http/core/node';
+import { recordNodeRequestError, startNodeRequest, unbindEmitter } from '@otel-http/core/node';
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
@@ -32,9 +32,10 @@ declare module 'fastify' {
      * instrumented (ignored, or its route opted out with `config: { otel: false }`).
      *
      * Hooks and handlers of the request lifecycle already run with the server span active, so
-     * `trace.getActiveSpan()` is enough there. This is for the places where it is not: the
-     * `onRequestAbort` and `onTimeout` hooks (socket events), callbacks of libraries that lose the
-     * async context, and code that runs inside a child span but must reach the server span.
+     * `trace.getActiveSpan()` is enough there, and so are listeners of `request.raw` and
+     * `reply.raw` events (`onRequestAbort` included). This is for the places where it is not: the
+     * `onTimeout` hook (a socket event), callbacks of libraries that lose the async context, and
+     * code that runs inside a child span but must reach the server span.
      */
     readonly otel: RequestTelemetry | undefined;
   }
@@ -92,6 +93,9 @@ const plugin: FastifyPluginCallback<OtelHttpOptions> = (fastify, options, done) 
       early === undefined ? startNodeRequest(instrumentation, request.raw, reply.raw) : early;
     if (handle && route.config.otel === false) {
       handle.discard();
+      // Its span is never exported: listeners must not make children of it.
+      unbindEmitter(request.raw);
+      unbindEmitter(reply.raw);
       handle = null;
     }
     if (!handle) {
@@ -104,9 +108,11 @@ const plugin: FastifyPluginCallback<OtelHttpOptions> = (fastify, options, done) 
   });
 
   // Only observes: the error handler still decides the reply, and core decides from the status
-  // the client received whether the error fails the request.
-  fastify.addHook('onError', (request, _reply, error, next) => {
-    (request as InstrumentedRequest)[kHandle]?.recordError(error);
+  // the client received whether the error fails the request. An error raised after the head went
+  // out (a second `send`) cannot change that status, even if Fastify sets `statusCode` afterwards.
+  fastify.addHook('onError', (request, reply, error, next) => {
+    const handle = (request as InstrumentedRequest)[kHandle];
+    if (handle) recordNodeRequestError(instrumentation, handle, reply.raw, error);
     next();
   });
 

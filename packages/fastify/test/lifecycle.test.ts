@@ -83,7 +83,8 @@ describe('the request ends once, when the raw response closes', () => {
     server = await startApp(telemetry, (app) => {
       app.addHook('onRequestAbort', async (request) => {
         inAbortHook.decorated = request.otel?.span.spanContext().spanId;
-        // Fastify runs this hook from the socket's close event, outside the request's context.
+        // Fastify runs this hook from the request's 'close' event, whose listeners run in the
+        // request's context.
         inAbortHook.active = trace.getActiveSpan()?.spanContext().spanId;
       });
       app.get('/slow', async () => {
@@ -112,7 +113,8 @@ describe('the request ends once, when the raw response closes', () => {
     expect(handlerFinished).toBe(true);
     expect(telemetry.spans()).toHaveLength(1);
     expect(await durationCount('/slow')).toBe(1);
-    expect(inAbortHook).toEqual({ decorated: span?.spanContext().spanId, active: undefined });
+    const spanId = span?.spanContext().spanId;
+    expect(inAbortHook).toEqual({ decorated: spanId, active: spanId });
   });
 
   it('a connection timeout ends the span once, and onTimeout can still reach it', async () => {
