@@ -12,8 +12,20 @@ export interface Probe {
   baggage: Record<string, string>;
 }
 
+let fault: (() => unknown) | undefined;
+
+/**
+ * Makes every route handler that calls {@link probe} throw what `make` returns (a hostile value,
+ * a huge error), until called again without it: how a scenario gets a handler to throw on every
+ * target without routes of its own.
+ */
+export function throwFromHandlers(make?: () => unknown): void {
+  fault = make;
+}
+
 /** Reads the active span and baggage. Call it synchronously inside a route handler. */
 export function probe(): Probe {
+  if (fault !== undefined) throw fault();
   const active = context.active();
   const span = trace.getSpan(active);
   const spanContext = span?.spanContext();

@@ -10,6 +10,7 @@ import { malformedPathRequests, rejectingAsyncHooks } from '../src/scenarios/fin
 import { failures, runCorpusOverFetch, runCorpusOverHttp } from '../src/scenarios/header-corpus.js';
 import { MISBEHAVIOURS, runMisbehaviour } from '../src/scenarios/misbehaving.js';
 import { fuzzOverFetch, fuzzOverHttp } from '../src/scenarios/request-fuzz.js';
+import { runSecondPass } from '../src/scenarios/second-pass.js';
 import { runSecrets, SECRET_CONFIGURATIONS } from '../src/scenarios/secrets.js';
 import { runSoak } from '../src/scenarios/soak.js';
 import { runUntrustedEdge } from '../src/scenarios/untrusted-edge.js';
@@ -76,6 +77,8 @@ async function run(): Promise<unknown> {
       return malformedPathRequests(targetNamed(job.target), job.size);
     case 'finding-async-hooks':
       return rejectingAsyncHooks(targetNamed(job.target), job.size);
+    case 'finding-second-pass':
+      return runSecondPass(targetNamed(job.target), job.size);
     default:
       throw new Error(`unknown scenario ${job.scenario}`);
   }

@@ -43,6 +43,7 @@ export const SCENARIOS = {
   misbehaving: HTTP_TARGETS.map((target) => ({ target, size: 0 })),
   'finding-malformed-path': HTTP_TARGETS.map((target) => ({ target, size: size(1_000, 50) })),
   'finding-async-hooks': HTTP_TARGETS.map((target) => ({ target, size: size(1_000, 50) })),
+  'finding-second-pass': HTTP_TARGETS.map((target) => ({ target, size: size(200, 20) })),
 };
 
 /** Runs one job in a fresh process; resolves with its parsed result or its failure. */

@@ -17,6 +17,8 @@ export interface FindingResult {
   observed: number;
   expected: number;
   unit: string;
+  /** Requests answered by the same application without telemetry, where that is the yardstick. */
+  controlAnswered?: number;
 }
 
 /** Requests with a path whose percent-encoding is broken: each must be one span and one measurement. */
