@@ -335,6 +335,7 @@ export function mountTemplate(
   baseUrl: string,
   params?: unknown,
 ): string {
+  if (baseUrl === '') return '';
   if (mounts !== undefined) {
     for (let i = mounts.length - 1; i >= 0; i--) {
       const mount = mounts[i] as Mount;
