@@ -25,7 +25,14 @@ function connect(url: string): http2.ClientHttp2Session {
   return session;
 }
 
-/** Sends one request on a fresh session, reads the whole body and closes the session. */
+/** How long a request may take before the check fails instead of waiting for the test timeout. */
+const RESPONSE_TIMEOUT_MS = 5000;
+
+/**
+ * Sends one request on a fresh session, reads the whole body and closes the session.
+ *
+ * @throws Error when the stream fails, or when the response is not complete within 5 s.
+ */
 export function http2Request(
   url: string,
   path: string,
@@ -33,6 +40,10 @@ export function http2Request(
 ): Promise<Http2Response> {
   return new Promise((resolve, reject) => {
     const session = connect(url);
+    const timer = setTimeout(() => {
+      session.destroy();
+      reject(new Error(`${path}: no complete response within ${RESPONSE_TIMEOUT_MS} ms`));
+    }, RESPONSE_TIMEOUT_MS);
     const stream = session.request({
       ':method': init.method ?? 'GET',
       ':path': path,
@@ -48,10 +59,12 @@ export function http2Request(
       body += chunk;
     });
     stream.on('error', (error) => {
+      clearTimeout(timer);
       session.destroy();
       reject(error);
     });
     stream.on('end', () => {
+      clearTimeout(timer);
       session.close();
       resolve({ status: Number(headers[':status']), headers, body });
     });
