@@ -13,7 +13,7 @@ import { compareWithBare, spread } from './stats.mjs';
  * @typedef {object} TargetResult
  * @property {Framework} framework
  * @property {string} id Short stable name of the target.
- * @property {string} label What is compared, for the reports.
+ * @property {string} label What is compared, in words, for the reports.
  * @property {'>=' | '<='} direction How the value must compare with the limit.
  * @property {number} limit
  * @property {Spread | undefined} value Over the rounds that have both sides of the comparison.
@@ -33,14 +33,14 @@ import { compareWithBare, spread } from './stats.mjs';
 export const TARGETS = [
   {
     id: 'throughput',
-    label: 'otel-http req/s ÷ bare',
+    label: 'share of bare req/s otel-http keeps',
     direction: '>=',
     limit: 0.9,
     perRound: (byMode) => byMode.get('otel-http')?.throughputRatio,
   },
   {
     id: 'cpu-vs-floor',
-    label: 'CPU/request otel-http adds ÷ what floor adds',
+    label: 'CPU per request otel-http adds, in multiples of what floor adds',
     direction: '<=',
     limit: 1.15,
     perRound: (byMode) => {
@@ -52,7 +52,7 @@ export const TARGETS = [
   },
   {
     id: 'loss-vs-official',
-    label: 'throughput loss otel-http ÷ loss official',
+    label: 'req/s otel-http loses, in multiples of what official loses',
     direction: '<=',
     limit: 0.5,
     perRound: (byMode) => {
@@ -67,7 +67,7 @@ export const TARGETS = [
   },
   {
     id: 'metrics',
-    label: 'metrics req/s ÷ bare',
+    label: 'share of bare req/s metrics keeps',
     direction: '>=',
     limit: 0.97,
     perRound: (byMode) => byMode.get('metrics')?.throughputRatio,
@@ -77,14 +77,14 @@ export const TARGETS = [
   // could not keep the server busy, which makes the req/s ratios drift towards 1.
   {
     id: 'throughput-cpu',
-    label: 'otel-http, from CPU/request: bare ÷ otel-http',
+    label: 'share of bare throughput otel-http keeps, from CPU per request',
     direction: '>=',
     limit: 0.9,
     perRound: (byMode) => inverse(byMode.get('otel-http')?.cpuRatio),
   },
   {
     id: 'loss-vs-official-cpu',
-    label: 'loss from CPU/request: otel-http ÷ official',
+    label: 'throughput otel-http loses, in multiples of what official loses, from CPU per request',
     direction: '<=',
     limit: 0.5,
     perRound: (byMode) => {
@@ -96,7 +96,7 @@ export const TARGETS = [
   },
   {
     id: 'metrics-cpu',
-    label: 'metrics, from CPU/request: bare ÷ metrics',
+    label: 'share of bare throughput metrics keeps, from CPU per request',
     direction: '>=',
     limit: 0.97,
     perRound: (byMode) => inverse(byMode.get('metrics')?.cpuRatio),

@@ -55,3 +55,21 @@ export function collectWarnings(result) {
   }
   return warnings;
 }
+
+/**
+ * Whether the targets can be judged on this run, and why not: a quick run is a smoke test (two
+ * short rounds), and the warnings of a noisy run say its figures are not final. A target not
+ * judged is neither met nor missed.
+ *
+ * @param {import('./report/result.mjs').Meta} meta
+ * @returns {{ judged: true } | { judged: false, why: string }}
+ */
+export function targetsJudged(meta) {
+  if (meta.quick) {
+    return { judged: false, why: 'a quick run (a smoke test: too few and too short rounds)' };
+  }
+  if (meta.warnings.length > 0) {
+    return { judged: false, why: 'the run was noisy (see the warnings at the top)' };
+  }
+  return { judged: true };
+}

@@ -65,8 +65,48 @@ describe('renderMarkdown', () => {
     expect(markdown).toMatch(/\| koa \| bare \| 10,000 \| 1 \| 4 \| 9 \| 100\.0 \| 1\.5 \| 1 \|/);
     expect(markdown).toContain('Node v24.1.0');
     expect(markdown).toContain('| express | 5.3.0 |');
-    expect(markdown).toMatch(/\| express \| 0\.85 \(0\.80–0\.90\) ❌ \|/);
+    expect(markdown).toContain(
+      '| share of bare req/s otel-http keeps | ≥ 0.9 | 0.85 (0.80–0.90) ❌ | 0.85 (0.80–0.90) ❌ |',
+    );
     expect(markdown).toContain('## Rejected runs\n\nNone.');
+  });
+
+  it('leads with what each mode adds per request and keeps of the throughput, otel-http beside official', () => {
+    const markdown = renderMarkdown(buildResult(meta(), runs(), ['express', 'koa'], MODES));
+    const lead = markdown.indexOf('## What the telemetry costs');
+    expect(lead).toBeGreaterThan(0);
+    expect(lead).toBeLessThan(markdown.indexOf('## Measurements'));
+    expect(markdown.indexOf('## Measurements')).toBeLessThan(markdown.indexOf('## Targets'));
+    expect(markdown).toContain(
+      '| Framework | bare: CPU per request | otel-http | official | otel-http, 10 % sampled | otel-http, metrics only | floor |',
+    );
+    // otel-http: 100 / 0.9 and 100 / 0.8 µs against 100 µs, 0.90 and 0.80 of the req/s.
+    const added = ((100 / 0.9 - 100 + (100 / 0.8 - 100)) / 2).toFixed(1);
+    expect(markdown).toContain(
+      `| express 5.3.0 | 100.0 µs | +${added} µs, keeps 85 % | +${(100 / 0.7 - 100).toFixed(1)} µs, keeps 70 % |`,
+    );
+    expect(markdown).toMatch(/\| koa \| 100\.0 µs \| \+/);
+  });
+
+  it('judges the targets only on a full run without warnings', () => {
+    const full = renderMarkdown(buildResult(meta(), runs(), ['express', 'koa'], MODES));
+    expect(full).toContain('✅ the target is met, ❌ it is not.');
+    expect(full).not.toContain('Not judged');
+
+    const quick = renderMarkdown(
+      buildResult(meta({ quick: true }), runs(), ['express', 'koa'], MODES),
+    );
+    expect(quick).toContain('**Not judged:** a quick run');
+    expect(quick).toContain('| share of bare req/s otel-http keeps | ≥ 0.9 | 0.85 (0.80–0.90) |');
+
+    const noisy = buildResult(meta(), runs(), ['express', 'koa'], MODES);
+    noisy.meta.warnings.push('the machine was busy when the run started');
+    const busy = renderMarkdown(noisy);
+    expect(busy).toContain('**Not judged:** the run was noisy');
+    for (const markdown of [quick, busy]) {
+      const targets = markdown.slice(markdown.indexOf('## Targets'), markdown.indexOf('## Modes'));
+      expect(targets).not.toMatch(/[✅❌]/u);
+    }
   });
 
   it('puts warnings first and lists every rejected run with its reasons', () => {

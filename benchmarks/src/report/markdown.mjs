@@ -1,8 +1,22 @@
-// The Markdown report: one table of every framework and mode, the issue's targets, the versions,
-// and every rejected run with its reason.
+// The Markdown report. First one plain table: what each mode adds to a request (CPU µs) and what
+// it keeps of the throughput, per framework, otel-http beside the official instrumentation. Below
+// it every measurement with its ratios to `bare`, the targets (judged only on a full, quiet run),
+// the modes, the versions, and every rejected run with its reason.
 
 import { MODE_TRAITS, OFFICIAL_INSTRUMENTATION } from '../matrix.mjs';
+import { targetsJudged } from '../warnings.mjs';
 import { fixed, spreadText, whole } from './format.mjs';
+
+/** The modes of the first table, in its column order, with their headings. */
+const COST_COLUMNS = [
+  ['otel-http', 'otel-http'],
+  ['official', 'official'],
+  ['otel-http-10%', 'otel-http, 10 % sampled'],
+  ['metrics', 'otel-http, metrics only'],
+  ['floor', 'floor'],
+];
+
+const DIRECTION = { '>=': '≥', '<=': '≤' };
 
 /**
  * @typedef {import('./result.mjs').BenchmarkResult} BenchmarkResult
@@ -31,7 +45,7 @@ const milliseconds = (value) =>
  * @returns {string}
  */
 export function renderMarkdown(result) {
-  const { meta, summary, targets, runs } = result;
+  const { meta, summary, runs } = result;
   const lines = [];
   lines.push(
     `# otel-http benchmark — Node ${meta.serverNode}${meta.quick ? ' (quick run)' : ''}`,
@@ -54,6 +68,14 @@ export function renderMarkdown(result) {
     '',
   );
 
+  lines.push(...costTable(result), '');
+
+  lines.push('## Measurements', '');
+  lines.push(
+    'Every framework and mode: medians over the rounds, and ratios to `bare` of the same round ' +
+      '(median, min–max).',
+    '',
+  );
   lines.push(
     row([
       'Framework',
@@ -86,31 +108,7 @@ export function renderMarkdown(result) {
   }
   lines.push('');
 
-  const ids = [...new Set(targets.map((t) => t.id))];
-  const frameworks = [...new Set(targets.map((t) => t.framework))];
-  lines.push('## Targets', '');
-  lines.push(
-    row([
-      'Framework',
-      ...ids.map((id) => {
-        const target = targets.find((t) => t.id === id);
-        return target ? `${target.label} ${target.direction} ${target.limit}` : id;
-      }),
-    ]),
-    row(['---', ...ids.map(() => '--:')]),
-  );
-  for (const framework of frameworks) {
-    lines.push(
-      row([
-        framework,
-        ...ids.map((id) => {
-          const target = targets.find((t) => t.framework === framework && t.id === id);
-          return target ? `${spreadText(target.value, 2)}${verdict(target.met)}` : '–';
-        }),
-      ]),
-    );
-  }
-  lines.push('');
+  lines.push(...targetsTable(result), '');
 
   lines.push('## Modes', '');
   for (const [mode, traits] of Object.entries(MODE_TRAITS)) {
@@ -145,4 +143,92 @@ export function renderMarkdown(result) {
   }
   lines.push('');
   return lines.join('\n');
+}
+
+/**
+ * Per framework: `bare`'s CPU per request, then for each mode the CPU it adds to a request and the
+ * share of `bare`'s req/s it keeps.
+ *
+ * @param {BenchmarkResult} result
+ * @returns {string[]}
+ */
+function costTable({ meta, summary }) {
+  const frameworks = [...new Set(summary.map((cell) => cell.framework))];
+  const columns = COST_COLUMNS.filter(([mode]) => summary.some((cell) => cell.mode === mode));
+  const cell = (framework, mode) =>
+    summary.find((entry) => entry.framework === framework && entry.mode === mode);
+  const lines = [
+    '## What the telemetry costs',
+    '',
+    'For each mode: the server CPU time it adds to one request (µs, median over the rounds of the ' +
+      'difference with `bare` in the same round) and the share of `bare`’s throughput (req/s) the ' +
+      'server keeps. `official` is the instrumentation a user would otherwise pick; `floor` the ' +
+      'least any instrumentation pays the SDK (a span and a histogram record).',
+    '',
+    row(['Framework', 'bare: CPU per request', ...columns.map(([, heading]) => heading)]),
+    row(['---', '--:', ...columns.map(() => '--:')]),
+  ];
+  for (const framework of frameworks) {
+    const version = meta.packages[framework];
+    lines.push(
+      row([
+        version ? `${framework} ${version}` : framework,
+        `${fixed(cell(framework, 'bare')?.cpuPerRequestUs?.median ?? Number.NaN, 1)} µs`,
+        ...columns.map(([mode]) => costText(cell(framework, mode))),
+      ]),
+    );
+  }
+  return lines;
+}
+
+/**
+ * `+11.3 µs, keeps 68 %`.
+ *
+ * @param {import('../stats.mjs').CellSummary | undefined} cell
+ */
+function costText(cell) {
+  const added = cell?.addedCpuUs?.median;
+  const kept = cell?.throughputRatio?.median;
+  if (added === undefined || kept === undefined) return '–';
+  return `${added >= 0 ? '+' : ''}${fixed(added, 1)} µs, keeps ${fixed(kept * 100, 0)} %`;
+}
+
+/**
+ * One row per target, one column per framework. On a quick or noisy run the values are shown
+ * without a verdict.
+ *
+ * @param {BenchmarkResult} result
+ * @returns {string[]}
+ */
+function targetsTable({ meta, targets }) {
+  const ids = [...new Set(targets.map((t) => t.id))];
+  const frameworks = [...new Set(targets.map((t) => t.framework))];
+  const judging = targetsJudged(meta);
+  const lines = ['## Targets', ''];
+  lines.push(
+    judging.judged
+      ? 'Each value is the median over the rounds of a ratio taken within each round (min–max): ' +
+          '✅ the target is met, ❌ it is not.'
+      : `**Not judged:** ${judging.why}. The values are shown for information; none of them is ` +
+          'a pass or a fail.',
+    '',
+    row(['What is compared', 'Target', ...frameworks]),
+    row(['---', '--:', ...frameworks.map(() => '--:')]),
+  );
+  for (const id of ids) {
+    const first = targets.find((t) => t.id === id);
+    if (first === undefined) continue;
+    lines.push(
+      row([
+        first.label,
+        `${DIRECTION[first.direction]} ${first.limit}`,
+        ...frameworks.map((framework) => {
+          const target = targets.find((t) => t.framework === framework && t.id === id);
+          if (target === undefined) return '–';
+          return `${spreadText(target.value, 2)}${judging.judged ? verdict(target.met) : ''}`;
+        }),
+      ]),
+    );
+  }
+  return lines;
 }
