@@ -47,7 +47,8 @@ export function standardApp(
 
   const projects = expressModule.Router({ mergeParams: true });
   projects.get('/projects/:projectId', (req, res) => {
-    res.json({ ...probe(), orgId: req.params.orgId, projectId: req.params.projectId });
+    // `mergeParams`: the mount's `orgId` is among them.
+    res.json({ ...probe(), ...req.params });
   });
   app.use(ROUTES.paramMount, projects);
 
