@@ -1,6 +1,6 @@
 import express4 from 'express4';
 import { describe, expect, it } from 'vitest';
-import { joinRoute, mountTemplate, pathOfExpression, templateOf } from '../src/route.js';
+import { joinRoute, mountTemplate, pathOfExpression, templateOf } from '../src/template.js';
 
 describe('templateOf', () => {
   it.each([
