@@ -64,12 +64,26 @@ export const SDKS = {
   },
 };
 
-/** What every project installs to run its tests. */
-const TOOLS = { '@types/node': '20.19.43', typescript: '5.9.3', vitest: '3.2.7' };
+/** What every project installs to run its tests: TypeScript 5 and 7 side by side. */
+const TOOLS = {
+  '@types/node': '20.19.43',
+  typescript: '5.9.3',
+  'typescript-7': 'npm:typescript@7.0.2',
+  vitest: '3.2.7',
+};
+/** The compilers fixtures/installed/test/typescript.test.mjs runs: version -> package. */
+const COMPILERS = { '5.9.3': 'typescript', '7.0.2': 'typescript-7' };
+
+/** The OpenTelemetry API range the READMEs' install lines name (what SDK 2 runs on). */
+const README_API = '@opentelemetry/api@>=1.9.0 <1.10.0';
 
 /**
  * The projects. `conformance`: the conformance suite runs against each installed adapter (it
  * brings SDK 2 itself, so only next to SDK 2). `node`: `@otel-http/node`, which wires SDK 2.
+ *
+ * A project with `steps` is a plain-npm cell instead: no package.json dependencies, but one
+ * `npm install` per step in the order the READMEs give (`core`, `hono`, `node`: that tarball), then
+ * the npm tree and the TypeScript checks of `types-npm/` only, without `@types/node`.
  */
 export const PROJECTS = [
   {
@@ -95,6 +109,35 @@ export const PROJECTS = [
     conformance: false,
     node: false,
     runtimes: [24],
+  },
+  {
+    // The Hono row of the root README, then "add an SDK: npm install @otel-http/node".
+    id: 'npm-readme-order',
+    steps: [
+      ['core', 'hono', README_API, 'hono@4.13.19', '@hono/node-server@2.1.8'],
+      ['core', 'node'],
+      ['-D', 'typescript@5.9.3', 'typescript-7@npm:typescript@7.0.2', 'vitest@3.2.7'],
+    ],
+    singleCopies: true,
+    runtimes: [20, 24],
+  },
+  {
+    // As above, then the user's own exporter, reader, processor and sampler packages, at other
+    // patch releases than the SDK @otel-http/node pins: their objects come from other copies.
+    id: 'npm-user-sdk-objects',
+    steps: [
+      ['core', 'hono', README_API, 'hono@4.13.19', '@hono/node-server@2.1.8'],
+      ['core', 'node'],
+      [
+        '@opentelemetry/exporter-prometheus@0.223.0',
+        '@opentelemetry/exporter-trace-otlp-proto@0.223.1',
+        '@opentelemetry/sdk-metrics@2.12.1',
+        '@opentelemetry/sdk-trace-base@2.12.1',
+      ],
+      ['-D', 'typescript@5.9.3', 'typescript-7@npm:typescript@7.0.2', 'vitest@3.2.7'],
+    ],
+    singleCopies: false,
+    runtimes: [20, 24],
   },
 ];
 
@@ -125,6 +168,53 @@ function tarballName({ name, version }) {
   return `${name.replace(/^@/, '').replace('/', '-')}-${version}.tgz`;
 }
 
+/** Files of fixtures/installed a plain-npm project uses. */
+const PLAIN_NPM_FIXTURES =
+  /^(?:installed|test|types-npm|vitest\.config\.mjs|npm-tree\.test\.mjs|typescript\.test\.mjs)$/;
+
+/** Writes a plain-npm project: an empty package.json, cell.json and its fixtures. */
+function writePlainProject(directory, project) {
+  const manifest = { name: `otel-http-installed-${project.id}`, private: true, type: 'module' };
+  writeFileSync(join(directory, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  const cell = {
+    id: project.id,
+    typesDir: 'types-npm',
+    typesNode: false,
+    singleCopies: project.singleCopies,
+    compilers: COMPILERS,
+  };
+  writeFileSync(join(directory, 'cell.json'), `${JSON.stringify(cell)}\n`);
+  cpSync(FIXTURES, directory, {
+    recursive: true,
+    filter: (source) => {
+      const name = basename(source);
+      if (source.includes('/types-npm/')) return true;
+      return PLAIN_NPM_FIXTURES.test(name);
+    },
+  });
+  writeFileSync(join(directory, 'install.log'), '');
+}
+
+/** Runs the project's `npm install` lines one after the other; npm's output goes to install.log. */
+function installSteps(directory, project, tarballs, nodeBinary) {
+  const log = [];
+  for (const step of project.steps) {
+    const specs = step.map((spec) => {
+      const tarball = tarballs.get(`@otel-http/${spec}`);
+      return tarball ?? spec;
+    });
+    const args = [npmCli(), 'install', '--no-audit', '--no-fund', '--prefer-offline', ...specs];
+    console.log(`npm install ${step.join(' ')}`);
+    const result = spawnSync(nodeBinary, args, { cwd: directory, encoding: 'utf8' });
+    log.push(`$ npm install ${step.join(' ')}`, result.stdout, result.stderr);
+    process.stdout.write(result.stdout);
+    process.stderr.write(result.stderr);
+    if (result.status !== 0) return false;
+  }
+  writeFileSync(join(directory, 'install.log'), `${log.join('\n')}\n`);
+  return true;
+}
+
 /** Writes the project: package.json, cell.json and the fixtures it needs. */
 function writeProject(directory, project, tarballs) {
   const wanted = ['@otel-http/core', ...ADAPTERS.map((a) => `@otel-http/${a}`)];
@@ -141,13 +231,19 @@ function writeProject(directory, project, tarballs) {
     join(directory, 'package.json'),
     `${JSON.stringify({ ...manifest, dependencies }, null, 2)}\n`,
   );
-  writeFileSync(
-    join(directory, 'cell.json'),
-    `${JSON.stringify({ id: project.id, adapters: ADAPTERS, node: project.node })}\n`,
-  );
+  const cell = {
+    id: project.id,
+    adapters: ADAPTERS,
+    node: project.node,
+    typesDir: 'types',
+    typesNode: true,
+    compilers: COMPILERS,
+  };
+  writeFileSync(join(directory, 'cell.json'), `${JSON.stringify(cell)}\n`);
 
   const needed = (source) => {
     const name = basename(source);
+    if (source.includes('/types-npm') || name === 'npm-tree.test.mjs') return false;
     if (name.startsWith('conformance-')) return project.conformance;
     if (/^node\.(?:mjs|cjs|ts)$/.test(name)) return project.node;
     return true;
@@ -201,10 +297,14 @@ export async function runMatrix({ packs, nodes, reports, only, keep = false }) {
       }
       const directory = join(scratch, project.id);
       mkdirSync(directory);
-      writeProject(directory, project, tarballs);
+      if (project.steps) writePlainProject(directory, project);
+      else writeProject(directory, project, tarballs);
       console.log(`\n==> ${project.id}: npm install in ${directory} (Node ${mine[0].major})`);
       const started = Date.now();
-      if (!install(directory, mine[0].binary)) {
+      const installed = project.steps
+        ? installSteps(directory, project, tarballs, mine[0].binary)
+        : install(directory, mine[0].binary);
+      if (!installed) {
         results.push(`${project.id}: FAILED npm install`);
         continue;
       }
