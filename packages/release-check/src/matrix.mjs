@@ -75,7 +75,7 @@ const TOOLS = {
 const COMPILERS = { '5.9.3': 'typescript', '7.0.2': 'typescript-7' };
 
 /** The OpenTelemetry API range the READMEs' install lines name (what SDK 2 runs on). */
-const README_API = '@opentelemetry/api@>=1.9.0 <1.10.0';
+const README_API = '@opentelemetry/api@~1.9.0';
 
 /**
  * The projects. `conformance`: the conformance suite runs against each installed adapter (it
