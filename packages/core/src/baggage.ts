@@ -89,7 +89,8 @@ function escapedByte(text: string, at: number, end: number): number {
   return high < 0 || low < 0 ? -1 : high * 16 + low;
 }
 
-function hexValue(c: number): number {
+/** The value of one hex digit's character code, or -1. */
+export function hexValue(c: number): number {
   if (c >= 48 && c <= 57) return c - 48;
   if (c >= 65 && c <= 70) return c - 55;
   if (c >= 97 && c <= 102) return c - 87;

@@ -4,6 +4,15 @@
  * chain in the handle's context, report the route and the outcome. Everything semantic is here.
  */
 
+export {
+  BAGGAGE_HEADER,
+  decodeBaggageValue,
+  encodeBaggageValue,
+  type ParsedBaggageMember,
+  parseBaggage,
+  StrictW3CBaggagePropagator,
+  serializeBaggage,
+} from './baggage-propagator.js';
 export * from './client/index.js';
 export { errorType } from './errors.js';
 export { endOnFetchResponse, type FetchConnectionInfo, requestInfoFromFetch } from './fetch.js';
@@ -27,6 +36,15 @@ export {
   DURATION_BUCKETS_SECONDS,
   ERROR_TYPE_ABORTED,
 } from './semconv.js';
+export {
+  type ParsedTraceparent,
+  parseTraceparent,
+  parseTraceState,
+  StrictW3CTraceContextPropagator,
+  TRACESTATE_MAX_LENGTH,
+  TRACESTATE_MAX_MEMBERS,
+  W3CTraceState,
+} from './trace-context-propagator.js';
 export type {
   MetricsOptions,
   OtelHttpOptions,
