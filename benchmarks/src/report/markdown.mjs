@@ -7,7 +7,11 @@ import { MODE_TRAITS, OFFICIAL_INSTRUMENTATION } from '../matrix.mjs';
 import { targetsJudged } from '../warnings.mjs';
 import { fixed, spreadText, whole } from './format.mjs';
 
-/** The modes of the first table, in its column order, with their headings. */
+/**
+ * The modes of the first table, in its column order, with their headings.
+ *
+ * @type {[import('../matrix.mjs').Mode, string][]}
+ */
 const COST_COLUMNS = [
   ['otel-http', 'otel-http'],
   ['official', 'official'],
@@ -155,6 +159,10 @@ export function renderMarkdown(result) {
 function costTable({ meta, summary }) {
   const frameworks = [...new Set(summary.map((cell) => cell.framework))];
   const columns = COST_COLUMNS.filter(([mode]) => summary.some((cell) => cell.mode === mode));
+  /**
+   * @param {string} framework
+   * @param {string} mode
+   */
   const cell = (framework, mode) =>
     summary.find((entry) => entry.framework === framework && entry.mode === mode);
   const lines = [
