@@ -38,7 +38,12 @@ const SAMPLERS = [
   'parentbased_always_off',
   'parentbased_traceidratio',
 ] as const;
-const PROPAGATORS = ['tracecontext', 'baggage', 'none'] as const;
+const PROPAGATORS = ['tracecontext', 'baggage', 'tracecontext-sdk', 'baggage-sdk', 'none'] as const;
+/**
+ * A W3C propagator to register: `tracecontext` and `baggage` are `@otel-http/core`'s strict ones,
+ * the `-sdk` names `@opentelemetry/core`'s.
+ */
+export type W3CPropagatorName = 'tracecontext' | 'baggage' | 'tracecontext-sdk' | 'baggage-sdk';
 const LOG_LEVELS: readonly TelemetryLogLevel[] = [
   'none',
   'error',
@@ -91,7 +96,7 @@ export interface ResolvedTelemetryConfig {
   readonly spanLimits: SpanLimits | undefined;
   readonly spanProcessors: readonly SpanProcessor[];
   /** The propagator given as an option, or the W3C parts to combine. */
-  readonly propagator: TextMapPropagator | ReadonlyArray<'tracecontext' | 'baggage'>;
+  readonly propagator: TextMapPropagator | ReadonlyArray<W3CPropagatorName>;
   readonly logLevel: TelemetryLogLevel;
   readonly shutdownSignals: readonly ShutdownSignal[];
   /** Whether an application listener of its own for the signal takes over shutdown (the default). */
@@ -167,7 +172,9 @@ export function resolveTelemetryConfig(
     sampler: disabled ? { kind: 'always_off', ratio: 0 } : resolveSampler(options, env, warnings),
     spanLimits: options.spanLimits,
     spanProcessors: options.spanProcessors ?? [],
-    propagator: options.propagator ?? (disabled ? [] : propagatorsFromEnv(env)),
+    propagator:
+      options.propagator ??
+      (disabled ? [] : w3cImplementation(propagatorsFromEnv(env), options.w3cPropagators)),
     logLevel,
     shutdownSignals: resolveSignals(options.shutdownOnSignals),
     signalsYieldToApplication: options.shutdownOnSignals === undefined,
@@ -516,7 +523,23 @@ function resolveSampler(options: TelemetryOptions, env: Env, warnings: string[])
   return { kind, ratio };
 }
 
-function propagatorsFromEnv(env: Env): ReadonlyArray<'tracecontext' | 'baggage'> {
+/** With `w3cPropagators: 'sdk'`, `tracecontext` and `baggage` name the SDK's propagators. */
+function w3cImplementation(
+  names: ReadonlyArray<W3CPropagatorName>,
+  choice: TelemetryOptions['w3cPropagators'],
+): ReadonlyArray<W3CPropagatorName> {
+  if (choice === undefined || choice === 'strict') return names;
+  if (choice !== 'sdk') {
+    throw new TelemetryConfigError('options.w3cPropagators', choice, "expected 'strict' or 'sdk'");
+  }
+  return [
+    ...new Set(
+      names.map((name) => (name.endsWith('-sdk') ? name : (`${name}-sdk` as W3CPropagatorName))),
+    ),
+  ];
+}
+
+function propagatorsFromEnv(env: Env): ReadonlyArray<W3CPropagatorName> {
   const names = readNameList(env, 'OTEL_PROPAGATORS', PROPAGATORS, (entry) =>
     ['b3', 'b3multi', 'jaeger', 'xray', 'ottrace'].includes(entry)
       ? `the ${entry} propagator is not bundled; pass it as the propagator option`
@@ -524,7 +547,7 @@ function propagatorsFromEnv(env: Env): ReadonlyArray<'tracecontext' | 'baggage'>
   );
   if (names === undefined) return ['tracecontext', 'baggage'];
   if (names.includes('none')) return [];
-  return names as Array<'tracecontext' | 'baggage'>;
+  return names as W3CPropagatorName[];
 }
 
 function resolveSignals(option: TelemetryOptions['shutdownOnSignals']): ShutdownSignal[] {

@@ -132,8 +132,20 @@ export interface TelemetryOptions {
   spanLimits?: SpanLimits;
   /** More span processors, run after the exporters' ones. */
   spanProcessors?: readonly SpanProcessor[];
-  /** Propagator to register. Default: W3C trace context + baggage (`OTEL_PROPAGATORS` may narrow it). */
+  /**
+   * Propagator to register. Default: W3C trace context + baggage (`OTEL_PROPAGATORS` may narrow it:
+   * `tracecontext`, `baggage`, `tracecontext-sdk`, `baggage-sdk`, `none`).
+   */
   propagator?: TextMapPropagator;
+  /**
+   * Which implementation of the W3C propagators `tracecontext` and `baggage` mean, when
+   * {@link propagator} is not given. `'strict'` (default): `@otel-http/core`'s
+   * `StrictW3CTraceContextPropagator` and `StrictW3CBaggagePropagator`, which follow the
+   * specifications' grammar and limits (the W3C trace-context test suite passes in full).
+   * `'sdk'`: `@opentelemetry/core`'s `W3CTraceContextPropagator` and `W3CBaggagePropagator`, as
+   * the names `tracecontext-sdk` and `baggage-sdk` in `OTEL_PROPAGATORS` also select.
+   */
+  w3cPropagators?: 'strict' | 'sdk';
 
   /**
    * Level of the OpenTelemetry diagnostic logger installed on the console. Default: `OTEL_LOG_LEVEL`,

@@ -27,8 +27,9 @@ import {
   type SpanExporter,
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-base';
+import { StrictW3CBaggagePropagator, StrictW3CTraceContextPropagator } from '@otel-http/core';
 import { BoundedBatchSpanProcessor } from './bounded-span-processor.js';
-import type { ResolvedTelemetryConfig, SamplerChoice } from './config.js';
+import type { ResolvedTelemetryConfig, SamplerChoice, W3CPropagatorName } from './config.js';
 import { CompactConsoleSpanExporter } from './console-exporter.js';
 import { PrometheusEndpoint } from './prometheus-endpoint.js';
 
@@ -134,12 +135,23 @@ export function buildMetricReaders(config: ResolvedTelemetryConfig): {
   return { readers, prometheus };
 }
 
-/** The propagator given, or W3C trace context and/or baggage. */
+/** The propagator given, or W3C trace context and/or baggage (strict or the SDK's). */
 export function buildPropagator(choice: ResolvedTelemetryConfig['propagator']): TextMapPropagator {
   if (!Array.isArray(choice)) return choice as TextMapPropagator;
   return new CompositePropagator({
-    propagators: choice.map((name) =>
-      name === 'tracecontext' ? new W3CTraceContextPropagator() : new W3CBaggagePropagator(),
-    ),
+    propagators: (choice as readonly W3CPropagatorName[]).map(w3cPropagator),
   });
+}
+
+function w3cPropagator(name: W3CPropagatorName): TextMapPropagator {
+  switch (name) {
+    case 'tracecontext':
+      return new StrictW3CTraceContextPropagator();
+    case 'baggage':
+      return new StrictW3CBaggagePropagator();
+    case 'tracecontext-sdk':
+      return new W3CTraceContextPropagator();
+    case 'baggage-sdk':
+      return new W3CBaggagePropagator();
+  }
 }
