@@ -55,7 +55,7 @@ function pnpmProblems(markdown) {
       .filter((kind) => kind === 'unpinned' || (kind === 'bare' && !setUp))
       .map((kind) =>
         kind === 'bare'
-          ? `needs a preinstalled pnpm: ${line}`
+          ? `needs a preinstalled pnpm (write \`${PINNED} …\`, or show \`${SETUP_LINE}\` first): ${line}`
           : `not the pinned \`${PINNED}\`: ${line}`,
       ),
   );
@@ -85,7 +85,9 @@ describe('README commands', () => {
       'Inline `pnpm build` is prose.',
     ].join('\n');
     expect(shellLines(markdown)).toEqual(['OTEL_X=1    pnpm test']);
-    expect(pnpmProblems(markdown)).toEqual(['needs a preinstalled pnpm: OTEL_X=1    pnpm test']);
+    expect(pnpmProblems(markdown)).toEqual([
+      `needs a preinstalled pnpm (write \`${PINNED} …\`, or show \`${SETUP_LINE}\` first): OTEL_X=1    pnpm test`,
+    ]);
     expect(pnpmProblems(`\`\`\`sh\n${SETUP_LINE}\n\`\`\`\n${markdown}`)).toEqual([]);
   });
 
