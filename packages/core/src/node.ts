@@ -81,14 +81,14 @@ export function endOnResponseClose(
 ): void {
   const counter =
     options.countBodyBytes && options.method !== 'HEAD' ? countBodyBytes(res) : undefined;
-  const head = watchWriteHead(res, options.keepWriteHeadHeaders === true);
+  const written = options.keepWriteHeadHeaders ? keepWriteHeadHeaders(res) : undefined;
   // 'close' is emitted once per response; `on` spares the wrapper `once` allocates per request.
   res.on('close', () => {
     handle.end({
-      statusCode: sentStatus(res, head),
+      statusCode: sentStatus(res),
       aborted: !responseFinished(res),
       responseBodySize: counter ? counter.bytes : options.countBodyBytes ? 0 : undefined,
-      responseHeader: (name) => res.getHeader(name) ?? head.headers?.get(name),
+      responseHeader: (name) => res.getHeader(name) ?? written?.get(name),
     });
   });
 }
@@ -105,50 +105,53 @@ export function responseFinished(res: Pick<ServerResponse, 'writableEnded' | 'wr
 
 /**
  * The status code of the head that was sent, or `undefined` when none was. Frameworks may still
- * change `statusCode` after the head went out (Fastify's error path on a second `send`): the client
- * got the one `writeHead` wrote. A head sent around `writeHead` (`stream.respond` on HTTP/2) falls
- * back to `statusCode`.
+ * change `statusCode` after the head went out (Fastify's error path on a second `send`), so it is
+ * read from what was sent: the `:status` of the HTTP/2 stream's sent headers, the status line Node
+ * keeps for an HTTP/1 response. Reading them at the end costs nothing per request, where watching
+ * `writeHead` would cost a wrapper on every response. `statusCode` when neither is there.
  */
-function sentStatus(res: ServerResponse, head: WrittenHead): number | undefined {
+function sentStatus(res: ServerResponse): number | undefined {
   if (!res.headersSent) return undefined;
-  return head.status ?? res.statusCode;
+  const sent = res as ServerResponse & {
+    stream?: { sentHeaders?: Record<string, unknown> };
+    _header?: unknown;
+  };
+  const http2Status = sent.stream?.sentHeaders?.[':status'];
+  if (http2Status !== undefined) {
+    const status = Number(http2Status);
+    if (Number.isInteger(status)) return status;
+  }
+  // `HTTP/1.1 200 OK\r\n…`
+  const head = sent._header;
+  if (typeof head === 'string' && head.startsWith('HTTP/1.') && head.charCodeAt(8) === 32) {
+    const status = Number(head.slice(9, 12));
+    if (Number.isInteger(status) && status >= 100) return status;
+  }
+  return res.statusCode;
 }
 
 type HeaderValue = string | string[] | number;
 
-/** What `writeHead` was called with, as far as the end of the request needs it. */
-interface WrittenHead {
-  /** The status code of the head `writeHead` wrote; `undefined` until it did. */
-  status: number | undefined;
-  /** The headers passed to `writeHead`, when response header capture wants them. */
-  headers: Map<string, HeaderValue> | undefined;
-}
-
 /**
- * Notes the status code of the head `res.writeHead` writes (Node's implicit head goes through it
- * too, on HTTP/1 and HTTP/2) and, when asked, the headers passed to it, by lower-case name: Node
- * does not store those where `getHeader` can read them. Every call is passed on unchanged.
+ * Records the headers argument of `writeHead` (object, `[name, value]` pairs or a flat list), by
+ * lower-case name, and passes every call on unchanged: Node does not store those where
+ * `getHeader` can read them.
  */
-function watchWriteHead(res: ServerResponse, keepHeaders: boolean): WrittenHead {
-  const head: WrittenHead = { status: undefined, headers: keepHeaders ? new Map() : undefined };
+function keepWriteHeadHeaders(res: ServerResponse): Map<string, HeaderValue> {
+  const headers = new Map<string, HeaderValue>();
   // biome-ignore lint/suspicious/noExplicitAny: forwards every overload unchanged
   const writeHead = res.writeHead as (...args: any[]) => ServerResponse;
   // biome-ignore lint/suspicious/noExplicitAny: forwards every overload unchanged
   res.writeHead = function (this: ServerResponse, ...args: any[]) {
-    if (head.headers !== undefined) {
-      const given: unknown = typeof args[1] === 'string' ? args[2] : args[1];
-      try {
-        collectHeaders(given, head.headers);
-      } catch {
-        // Whatever shape it has, writeHead itself decides whether it is valid.
-      }
+    const given: unknown = typeof args[1] === 'string' ? args[2] : args[1];
+    try {
+      collectHeaders(given, headers);
+    } catch {
+      // Whatever shape it has, writeHead itself decides whether it is valid.
     }
-    const result = writeHead.apply(this, args);
-    // Only a head that was accepted counts; a second writeHead throws before this line.
-    if (head.status === undefined && this.headersSent) head.status = this.statusCode;
-    return result;
+    return writeHead.apply(this, args);
   } as ServerResponse['writeHead'];
-  return head;
+  return headers;
 }
 
 function collectHeaders(given: unknown, into: Map<string, HeaderValue>): void {
@@ -254,15 +257,25 @@ interface BoundEmitter {
 
 /**
  * Runs the listeners of one emitter in the context it was bound to. Shared by every request: a
- * bound emitter only gets two data properties and its own `emit`, no closure, no weak collection.
- * An event nobody listens to costs one `listenerCount`.
+ * bound emitter gets one data property and its own `emit`, no closure, no weak collection.
+ * An event nobody listens to costs one `listenerCount`; the arguments are passed on as they came
+ * (`arguments`, not a rest array, and no `this` for `context.with` to bind).
  */
-function emitInListenerContext(this: BoundEmitter, event: string | symbol, ...args: unknown[]) {
-  const emit = this[kEmit] as NonNullable<BoundEmitter[typeof kEmit]>;
+function emitInListenerContext(this: BoundEmitter, event: string | symbol): boolean {
+  const emit = this[kEmit] ?? (Object.getPrototypeOf(this) as BoundEmitter).emit;
   const bound = this[kListenerContext];
-  if (bound === undefined || this.listenerCount(event) === 0)
-    return emit.call(this, event, ...args);
-  return context.with(bound, emit, this, event, ...args);
+  // Nothing to switch when nobody listens, or when the emit happens inside the request's context
+  // (synchronously from the handler chain).
+  if (bound === undefined || this.listenerCount(event) === 0 || context.active() === bound) {
+    // biome-ignore lint/complexity/noArguments: forwards every argument without copying them
+    return Reflect.apply(emit, this, arguments);
+  }
+  // biome-ignore lint/complexity/noArguments: forwards every argument without copying them
+  return context.with(bound, applyEmit, undefined, emit, this, arguments);
+}
+
+function applyEmit(emit: BoundEmitter['emit'], target: BoundEmitter, args: IArguments): boolean {
+  return Reflect.apply(emit, target, args);
 }
 
 /**
@@ -273,13 +286,12 @@ function emitInListenerContext(this: BoundEmitter, event: string | symbol, ...ar
  */
 export function bindEmitterToContext(emitter: object, ctx: Context): void {
   const target = emitter as BoundEmitter;
-  if (target.emit === emitInListenerContext) {
-    target[kListenerContext] = ctx;
-    return;
+  if (target.emit !== emitInListenerContext) {
+    // Usually `emit` is the prototype's, found again from there; an own one is kept.
+    if (Object.hasOwn(target, 'emit')) target[kEmit] = target.emit;
+    target.emit = emitInListenerContext as BoundEmitter['emit'];
   }
   target[kListenerContext] = ctx;
-  target[kEmit] = target.emit;
-  target.emit = emitInListenerContext;
 }
 
 /**
