@@ -156,6 +156,12 @@ function serializeMember(key: string, entry: BaggageEntry): string | undefined {
 /** Percent-decodes a value: escapes are UTF-8, invalid sequences become U+FFFD. */
 export function decodeBaggageValue(raw: string): string {
   if (!raw.includes('%')) return raw;
+  try {
+    // The common case: valid escapes of UTF-8, which the built-in decoder handles fastest.
+    return decodeURIComponent(raw);
+  } catch {
+    // Invalid UTF-8 or a `%` without two hex digits: decoded byte by byte below.
+  }
   const bytes: number[] = [];
   for (let i = 0; i < raw.length; i++) {
     const c = raw.charCodeAt(i);

@@ -121,9 +121,14 @@ export class W3CTraceState implements TraceState {
     return rest.length === this.members.length ? this : new W3CTraceState(rest);
   }
 
+  /** Computed once: a state is serialized for every outgoing request. */
+  private serialized: string | undefined;
+
   serialize(): string {
+    if (this.serialized !== undefined) return this.serialized;
     let text = '';
     for (const [k, v] of this.members) text += text === '' ? `${k}=${v}` : `,${k}=${v}`;
+    this.serialized = text;
     return text;
   }
 
@@ -189,7 +194,12 @@ export class StrictW3CTraceContextPropagator implements TextMapPropagator {
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
     const parent = parseTraceparent(getter.get(carrier, TRACEPARENT_HEADER));
     if (parent === undefined) return context;
-    const spanContext: SpanContext = { ...parent, isRemote: true };
+    const spanContext: SpanContext = {
+      traceId: parent.traceId,
+      spanId: parent.spanId,
+      traceFlags: parent.traceFlags,
+      isRemote: true,
+    };
     const traceState = parseTraceState(getter.get(carrier, TRACESTATE_HEADER));
     if (traceState !== undefined) spanContext.traceState = traceState;
     const extracted = trace.setSpanContext(context, spanContext);
