@@ -70,6 +70,7 @@ export function otel<E extends Env = Env>(options: OtelHonoOptions<E> = {}): Mid
           ),
         );
     if (handle === undefined) return next();
+    if (!node) endOnRequestAbort(handle, c.req.raw.signal);
 
     const routes = routesOf(c);
     const ownIndex = c.req.routeIndex;
@@ -120,6 +121,16 @@ export function otel<E extends Env = Env>(options: OtelHonoOptions<E> = {}): Mid
     // WebSocket upgrade (status 101, Workers' `webSocket`) does not survive a copy.
     if (response !== c.res) c.res = response;
   });
+}
+
+/**
+ * Bun, Deno and Workers abort the request's signal when the client hangs up, also while the
+ * handlers still run and before any response exists to cancel: end the request then, as aborted,
+ * with no status (none was sent). After a complete response the request has already ended.
+ */
+function endOnRequestAbort(handle: RequestHandle, signal: AbortSignal | undefined): void {
+  if (signal === undefined || signal.aborted) return;
+  signal.addEventListener('abort', () => handle.end({ aborted: true }), { once: true });
 }
 
 /**
