@@ -34,7 +34,9 @@ export function rawRequest(baseUrl: string, request: RawRequest): Promise<RawRes
   lines.push(Buffer.from('\r\n'));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    const socket = net.connect(Number(port), hostname, () => socket.end(Buffer.concat(lines)));
+    // Written, not ended: a half-closed connection is one that Deno.serve drops unanswered, and
+    // `Connection: close` already has the server close it once the response is sent.
+    const socket = net.connect(Number(port), hostname, () => socket.write(Buffer.concat(lines)));
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.on('error', reject);
     socket.on('close', () => {
