@@ -89,12 +89,28 @@ function fetchOf(app: Hono) {
   return (request: Request, env: unknown) => app.fetch(request, env as never);
 }
 
+/**
+ * What a Fetch server cannot tell: the `Request` has no HTTP version, and neither Bun.serve nor
+ * Deno.serve (nor Hono's `getConnInfo`) says which one the connection speaks.
+ */
+const FETCH_SERVER_EXCEPTIONS = {
+  'attributes.required-and-recommended':
+    'no network.protocol.version: the server does not tell the HTTP version (connectionInfo can)',
+};
+
+interface ServerUnderTest {
+  readonly name: string;
+  readonly start: (options: OtelHttpOptions) => Promise<ConformanceServer>;
+  readonly exceptions?: Readonly<Record<string, string>>;
+}
+
 /** The servers a run can be asked for: the name printed in the table, and how to start it. */
-const SERVERS: Record<
-  string,
-  { name: string; start: (o: OtelHttpOptions) => Promise<ConformanceServer> }
-> = {
-  hono: { name: `hono (${runtime === 'bun' ? 'Bun' : 'Deno'}.serve)`, start: honoOnRuntime },
+const SERVERS: Record<string, ServerUnderTest> = {
+  hono: {
+    name: `hono (${runtime === 'bun' ? 'Bun' : 'Deno'}.serve)`,
+    start: honoOnRuntime,
+    exceptions: FETCH_SERVER_EXCEPTIONS,
+  },
   'hono-node-server': {
     name: 'hono (@hono/node-server)',
     start: async (options) => listenHonoNode(honoApp(options)),
@@ -123,11 +139,12 @@ console.error = (...args: unknown[]) => {
 
 const version =
   runtime === 'bun' ? Bun.version : runtime === 'deno' ? Deno.version.deno : process.version;
+// The exceptions go into the report, not to the suite: the report keeps what really happened, and
+// the Vitest side accepts a listed check's failure.
+const exceptions = server.exceptions ?? {};
 runConformance({ name: server.name, start: server.start });
 const results = await runDeclared();
-writeFileSync(
-  reportPath,
-  `${JSON.stringify({ runtime, version, server: server.name, results }, null, 2)}\n`,
-);
+const report = { runtime, version, server: server.name, exceptions, results };
+writeFileSync(reportPath, `${JSON.stringify(report, null, 2)}\n`);
 // Keep-alive sockets of a client or a server the suite left behind must not keep the run open.
 process.exit(0);
