@@ -13,13 +13,15 @@ export const BAGGAGE_MAX_ENTRIES = 180;
 export const BAGGAGE_MAX_ENTRY_LENGTH = 4096;
 /** …and at most this many characters in all (separators included). */
 export const BAGGAGE_MAX_TOTAL_LENGTH = 8192;
-/** W3C Baggage: a platform must propagate at least 64 members and 8192 bytes. */
+/**
+ * W3C Baggage: a platform must propagate every member while there are at most 64 members and
+ * 8192 bytes; beyond that it may drop whole members (the SDK and core's strict propagator keep 180).
+ */
 export const BAGGAGE_MIN_MEMBERS_PROPAGATED = 64;
 
-const KEY_CHAR = '[a-z0-9_\\-*/]';
-const SIMPLE_KEY = `[a-z]${KEY_CHAR}{0,255}`;
-const MULTI_TENANT_KEY = `[a-z0-9]${KEY_CHAR}{0,240}@[a-z]${KEY_CHAR}{0,13}`;
-const KEY = new RegExp(`^(?:${SIMPLE_KEY}|${MULTI_TENANT_KEY})$`);
+// key = ( lcalpha / DIGIT ) 0*255 ( lcalpha / DIGIT / "_" / "-" / "*" / "/" / "@" ), the current
+// grammar; the older simple and multi-tenant (`tenant@system`, system id of 14) keys are within it.
+const KEY = /^[a-z0-9][a-z0-9_\-*/@]{0,255}$/;
 // chr = %x20 / nblk-chr; nblk-chr = %x21-2B / %x2D-3C / %x3E-7E (no ',' and no '=')
 const VALUE = /^[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e]$/;
 
