@@ -6,6 +6,7 @@
  * declaration order, as Vitest runs one file.
  */
 import {
+  type ExpectStatic,
   GLOBAL_EXPECT,
   JestAsymmetricMatchers,
   JestChaiExpect,
@@ -18,7 +19,8 @@ chai.use(JestExtend);
 chai.use(JestChaiExpect);
 chai.use(JestAsymmetricMatchers);
 
-export const expect = chai.expect;
+// The plugins above turn chai's `expect` into Vitest's.
+export const expect = chai.expect as unknown as ExpectStatic;
 (globalThis as Record<symbol, unknown>)[GLOBAL_EXPECT] = expect;
 setState({ assertionCalls: 0, isExpectingAssertions: false, expand: false }, expect);
 
