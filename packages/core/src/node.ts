@@ -4,9 +4,9 @@
  * types are imported from `node:http`, so runtimes without it can still load this module.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type Context, context, type Exception } from '@opentelemetry/api';
+import { type Context, context } from '@opentelemetry/api';
+import { exceptionOf } from './errors.js';
 import { protocolVersionOf, splitTarget } from './http.js';
-import { OTHER } from './semconv.js';
 import type { RequestHandle, RequestInfo, ServerInstrumentation } from './types.js';
 
 /** A {@link RequestInfo} over a Node request; peer fields are read only if asked for. */
@@ -231,16 +231,7 @@ export function recordNodeRequestError(
     return;
   }
   if (instrumentation.config.recordException && handle.span.isRecording()) {
-    handle.span.recordException(lateException(error));
-  }
-}
-
-function lateException(error: unknown): Exception {
-  if (error instanceof Error) return error;
-  try {
-    return String(error);
-  } catch {
-    return OTHER;
+    handle.span.recordException(exceptionOf(error, instrumentation.config.exceptionLimits));
   }
 }
 
