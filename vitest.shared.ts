@@ -11,6 +11,7 @@ const src = (pkg: string, file = 'index.ts') =>
  */
 export const workspaceAliases = [
   { find: /^@otel-http\/core\/node$/, replacement: src('core', 'node.ts') },
+  { find: /^@otel-http\/core\/fetch$/, replacement: src('core', 'fetch-server.ts') },
   { find: /^@otel-http\/core$/, replacement: src('core') },
   { find: /^@otel-http\/conformance$/, replacement: src('conformance') },
   { find: /^@otel-http\/express$/, replacement: src('express') },

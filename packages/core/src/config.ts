@@ -1,11 +1,18 @@
-import { logger } from './diag.js';
+import type { MeterProvider, Span, TextMapPropagator, TracerProvider } from '@opentelemetry/api';
+import { callSafely, logger } from './diag.js';
 import { DEFAULT_EXCEPTION_LIMITS } from './errors.js';
 import {
   ALWAYS_REDACTED_HEADERS,
   DEFAULT_KNOWN_METHODS,
   DEFAULT_REDACTED_QUERY_PARAMS,
 } from './semconv.js';
-import type { MetricsOptions, OtelHttpOptions, ResolvedConfig } from './types.js';
+import type {
+  MetricsOptions,
+  OtelHttpOptions,
+  RequestInfo,
+  RequestOutcome,
+  ResolvedConfig,
+} from './types.js';
 
 /** Reads an environment variable where there is an environment (Node, Bun, Deno with access). */
 export function readEnv(name: string): string | undefined {
@@ -110,4 +117,130 @@ function semconvStabilityFromEnv(): 'stable' | 'dup' {
   if (value === undefined) return 'stable';
   const entries = value.split(',').map((entry) => entry.trim().toLowerCase());
   return entries.includes('http/dup') ? 'dup' : 'stable';
+}
+
+/** Longest span name or route taken from an override; longer results are cut. */
+export const MAX_OVERRIDE_LENGTH = 256;
+
+/**
+ * The route (or span name) an override chose, when it is usable: a non-empty string, cut to
+ * {@link MAX_OVERRIDE_LENGTH} characters (it becomes a span name and a metric label). Anything
+ * else — `undefined`, a number, an empty string — keeps `fallback`. Adapters with overrides of
+ * their own (Hono's `routeFromContext`) apply the same rule through this.
+ */
+export function overrideOr<T extends string | undefined>(chosen: unknown, fallback: T): string | T {
+  if (typeof chosen !== 'string' || chosen.length === 0) return fallback;
+  return chosen.length > MAX_OVERRIDE_LENGTH ? chosen.slice(0, MAX_OVERRIDE_LENGTH) : chosen;
+}
+
+/**
+ * Everything of the options that is not plain configuration — providers, the propagator and the
+ * user's functions — resolved once per middleware into ready functions that never throw: a
+ * request handle is built from these and never looks at the options again.
+ */
+export interface RequestRules {
+  readonly config: ResolvedConfig;
+  readonly tracerProvider: TracerProvider | undefined;
+  readonly meterProvider: MeterProvider | undefined;
+  readonly propagator: TextMapPropagator | undefined;
+  /** `undefined` when nothing is ignored. */
+  readonly isIgnored: ((info: RequestInfo) => boolean) | undefined;
+  /** `undefined` when every caller is trusted. */
+  readonly trusts: ((info: RequestInfo) => boolean) | undefined;
+  /** The route at the end of the request: the override's choice or the matched one. */
+  readonly routeOf:
+    | ((info: RequestInfo, matched: string | undefined) => string | undefined)
+    | undefined;
+  /** The span name: the override's choice or `fallback`. */
+  readonly spanNameOf:
+    | ((info: RequestInfo, route: string | undefined, fallback: string) => string)
+    | undefined;
+  readonly requestHook: ((span: Span, info: RequestInfo) => void) | undefined;
+  readonly responseHook:
+    | ((span: Span, info: RequestInfo, outcome: RequestOutcome) => void)
+    | undefined;
+}
+
+/** Resolves the options of one middleware into its {@link RequestRules}. */
+export function resolveRules(options: OtelHttpOptions): RequestRules {
+  const { route, spanName, requestHook, responseHook } = options;
+  return Object.freeze({
+    config: resolveConfig(options),
+    tracerProvider: options.tracerProvider,
+    meterProvider: options.meterProvider,
+    propagator: options.propagator,
+    isIgnored: compileIgnore(options.ignore),
+    trusts: compileTrust(options.trustRemoteContext),
+    routeOf:
+      route === undefined
+        ? undefined
+        : (info: RequestInfo, matched: string | undefined) =>
+            overrideOr(
+              callSafely('the route option', () => route(info, matched), undefined),
+              matched,
+            ),
+    spanNameOf:
+      spanName === undefined
+        ? undefined
+        : (info: RequestInfo, routeTemplate: string | undefined, fallback: string) =>
+            overrideOr(
+              callSafely('the spanName option', () => spanName(info, routeTemplate), fallback),
+              fallback,
+            ),
+    requestHook:
+      requestHook === undefined
+        ? undefined
+        : (span: Span, info: RequestInfo) => {
+            callSafely('requestHook', () => requestHook(span, info), undefined);
+          },
+    responseHook:
+      responseHook === undefined
+        ? undefined
+        : (span: Span, info: RequestInfo, outcome: RequestOutcome) => {
+            callSafely('responseHook', () => responseHook(span, info, outcome), undefined);
+          },
+  });
+}
+
+/**
+ * Turns the `ignore` option into one contained predicate (or none). Only a synchronous `true`
+ * ignores: a promise (an async predicate) would otherwise ignore everything; the first answer
+ * that is not a boolean is reported once.
+ */
+function compileIgnore(
+  ignore: OtelHttpOptions['ignore'],
+): ((info: RequestInfo) => boolean) | undefined {
+  if (ignore === undefined) return undefined;
+  if (typeof ignore === 'function') {
+    let warned = false;
+    return (info) => {
+      const verdict: unknown = callSafely('the ignore option', () => ignore(info), false);
+      if (typeof verdict === 'boolean') return verdict;
+      if (!warned) {
+        warned = true;
+        logger.warn(
+          `the ignore option returned ${verdict === null ? 'null' : typeof verdict}, not a boolean: ` +
+            'requests are recorded. It must return true or false synchronously.',
+        );
+      }
+      return false;
+    };
+  }
+  const rules = (Array.isArray(ignore) ? ignore : [ignore]) as ReadonlyArray<string | RegExp>;
+  const exact = new Set(rules.filter((rule): rule is string => typeof rule === 'string'));
+  // A global or sticky expression keeps state between test() calls: use a stateless copy.
+  const patterns = rules
+    .filter((rule): rule is RegExp => rule instanceof RegExp)
+    .map((rule) => new RegExp(rule.source, rule.flags.replace(/[gy]/g, '')));
+  if (exact.size === 0 && patterns.length === 0) return undefined;
+  return (info) => exact.has(info.path) || patterns.some((pattern) => pattern.test(info.path));
+}
+
+function compileTrust(
+  trust: OtelHttpOptions['trustRemoteContext'],
+): ((info: RequestInfo) => boolean) | undefined {
+  if (trust === undefined || trust === true) return undefined;
+  if (trust === false) return () => false;
+  return (info) =>
+    callSafely('the trustRemoteContext predicate', () => trust(info), false) === true;
 }

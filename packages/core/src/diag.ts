@@ -1,48 +1,63 @@
 import { diag } from '@opentelemetry/api';
 
-const componentLogger = diag.createComponentLogger({ namespace: '@otel-http/core' });
-
-/**
- * The diagnostic logger of this package: every contained failure is reported here. A logger
- * registered by the application that throws itself is ignored, so that reporting a problem can
- * never become one for the request.
- */
-export const logger = {
-  error: (message: string, ...args: unknown[]) => report('error', message, args),
-  warn: (message: string, ...args: unknown[]) => report('warn', message, args),
-  debug: (message: string, ...args: unknown[]) => report('debug', message, args),
-};
-
-function report(level: 'error' | 'warn' | 'debug', message: string, args: unknown[]): void {
-  try {
-    componentLogger[level](message, ...args);
-  } catch {
-    // nothing left to tell it to
-  }
+/** A diagnostic logger that can never become a problem for the request it reports on. */
+export interface ComponentLogger {
+  error(message: string, ...args: unknown[]): void;
+  warn(message: string, ...args: unknown[]): void;
+  debug(message: string, ...args: unknown[]): void;
 }
 
 /**
- * Runs user-supplied code (hooks, predicates, overrides) so that a failure never reaches the
- * request: a throw is reported through the diagnostic logger and `fallback` is returned. An async
- * hook's rejection is reported the same way instead of being left unhandled (which would end a
- * Node process by default); its result is not awaited.
+ * The OpenTelemetry diagnostic logger (`diag`) under a package's namespace (`@otel-http/hono`), for
+ * every contained failure. A logger registered by the application that throws itself is ignored.
  */
-export function callSafely<T>(what: string, fn: () => T, fallback: T): T {
+export function createLogger(namespace: string): ComponentLogger {
+  const component = diag.createComponentLogger({ namespace });
+  const report = (level: 'error' | 'warn' | 'debug', message: string, args: unknown[]) => {
+    try {
+      component[level](message, ...args);
+    } catch {
+      // nothing left to tell it to
+    }
+  };
+  return {
+    error: (message, ...args) => report('error', message, args),
+    warn: (message, ...args) => report('warn', message, args),
+    debug: (message, ...args) => report('debug', message, args),
+  };
+}
+
+/** The diagnostic logger of this package. */
+export const logger: ComponentLogger = createLogger('@otel-http/core');
+
+/**
+ * Runs user-supplied code (hooks, predicates, overrides) so that a failure never reaches the
+ * request: a throw is reported through `log` and `fallback` is returned. An async function's
+ * rejection is reported the same way instead of being left unhandled (which would end a Node
+ * process by default); its result is not awaited.
+ */
+export function callSafely<T>(
+  what: string,
+  fn: () => T,
+  fallback: T,
+  log: ComponentLogger = logger,
+): T {
   try {
     const result = fn();
     if (isThenable(result)) {
       result.then(undefined, (error: unknown) =>
-        logger.error(`${what} rejected; the request continued without it`, error),
+        log.error(`${what} rejected; the request continued without it`, error),
       );
     }
     return result;
   } catch (error) {
-    logger.error(`${what} threw; the request continues without it`, error);
+    log.error(`${what} threw; the request continues without it`, error);
     return fallback;
   }
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
+/** Whether `value` is a promise-like, without throwing whatever its getters do. */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
   try {
     return (
       (typeof value === 'object' || typeof value === 'function') &&

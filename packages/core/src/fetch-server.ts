@@ -1,5 +1,11 @@
+/**
+ * `@otel-http/core/fetch`: reading a Fetch `Request` and ending a request handle with the
+ * `Response` — everything a Fetch-based adapter (Hono on Bun, Deno, Workers, `app.request()`)
+ * needs for start and end, the peer of `@otel-http/core/node`.
+ */
+import { logger } from './diag.js';
 import { splitTarget } from './http.js';
-import type { RequestHandle, RequestInfo } from './types.js';
+import type { RequestHandle, RequestInfo, ServerInstrumentation } from './types.js';
 
 /** What a Fetch `Request` does not say about the connection, when the runtime knows it. */
 export interface FetchConnectionInfo {
@@ -106,4 +112,87 @@ export function endOnFetchResponse(handle: RequestHandle, response: Response): R
     statusText: response.statusText,
     headers: response.headers,
   });
+}
+
+/**
+ * Starts the telemetry of a Fetch request: reads it and starts the handle, and ends the handle as
+ * aborted, with no status, if the request's signal aborts before a response exists (Bun, Deno and
+ * Workers abort it when the client hangs up, also while the handlers still run). Returns
+ * `undefined` for an ignored request. End it with {@link endFetchRequest}.
+ */
+export function startFetchRequest(
+  instrumentation: ServerInstrumentation,
+  request: Request,
+  connection?: FetchConnectionInfo,
+): RequestHandle | undefined {
+  const handle = instrumentation.start(new FetchRequestInfo(request, connection ?? {}));
+  if (handle === undefined) return undefined;
+  const signal = request.signal as AbortSignal | undefined;
+  if (signal !== undefined && !signal.aborted) {
+    // After a complete response the handle has ended already: this does nothing then.
+    signal.addEventListener('abort', () => handle.end({ aborted: true }), { once: true });
+  }
+  return handle;
+}
+
+/** Options of {@link endFetchRequest}. */
+export interface EndFetchRequestOptions {
+  /** The request method: a `HEAD` response is sent without the body the GET handler made. */
+  method?: string;
+  /**
+   * Installs a copy of the response in the framework and returns the response it will send, when
+   * the trace response header must go on a copy (the original's headers are immutable, as for
+   * `Response.redirect()` or a response passed through from `fetch()`). Default: the copy itself.
+   */
+  replace?: (copy: Response) => Response;
+}
+
+/**
+ * Ends `handle` with the `Response` the framework sends, and returns the response to send in its
+ * place: with the trace response header when enabled (appended to `Server-Timing`), without a
+ * body for `HEAD`, and with a body that ends the handle at its last chunk or when the client
+ * cancels (`aborted`). A body-less response is returned as it was (a 101 upgrade does not survive
+ * a copy).
+ */
+export function endFetchRequest(
+  handle: RequestHandle,
+  response: Response,
+  options: EndFetchRequestOptions = {},
+): Response {
+  let sent = withTraceResponseHeader(handle, response, options.replace);
+  if (options.method === 'HEAD' && sent.body !== null) sent = new Response(null, sent);
+  return endOnFetchResponse(handle, sent);
+}
+
+/**
+ * The response with the handle's trace response header, when enabled (appended to a
+ * `Server-Timing` list): the same response when its headers can be changed, else a copy
+ * installed through `replace` (see {@link EndFetchRequestOptions.replace}). Part of
+ * {@link endFetchRequest}; on its own for a Fetch response that a Node server writes.
+ */
+export function withTraceResponseHeader(
+  handle: RequestHandle,
+  response: Response,
+  replace?: (copy: Response) => Response,
+): Response {
+  if (handle.responseHeader === undefined) return response;
+  const [name, value] = handle.responseHeader;
+  const add = (headers: Headers) =>
+    name === 'server-timing' ? headers.append(name, value) : headers.set(name, value);
+  try {
+    add(response.headers);
+    return response;
+  } catch {
+    // Immutable headers: answer with a copy.
+  }
+  try {
+    const copy = new Response(response.body, response);
+    const installed = replace ? replace(copy) : copy;
+    add(installed.headers);
+    return installed;
+  } catch (error) {
+    // Some responses cannot be copied (a 101 WebSocket upgrade): leave them as they are.
+    logger.warn('the trace response header could not be added', error);
+    return response;
+  }
 }

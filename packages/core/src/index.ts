@@ -14,8 +14,14 @@ export {
   serializeBaggage,
 } from './baggage-propagator.js';
 export * from './client/index.js';
+export { MAX_OVERRIDE_LENGTH, overrideOr } from './config.js';
+export { type ComponentLogger, callSafely, createLogger, isThenable } from './diag.js';
 export { errorType } from './errors.js';
-export { endOnFetchResponse, type FetchConnectionInfo, requestInfoFromFetch } from './fetch.js';
+export {
+  endOnFetchResponse,
+  type FetchConnectionInfo,
+  requestInfoFromFetch,
+} from './fetch-server.js';
 export {
   activeSpan,
   type TraceFields,

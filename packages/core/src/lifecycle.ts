@@ -1,24 +1,26 @@
+/**
+ * The request lifecycle: one instrumentation per middleware (options resolved once, tracer and
+ * instruments made at the first request), one handle per request. The handle's start and end are
+ * short sequences over the pure rules of `request-attributes.ts` and `response-attributes.ts`.
+ */
 import {
   type Attributes,
   type Context,
   context,
   INVALID_SPAN_CONTEXT,
-  type Link,
   metrics,
-  propagation,
   type Span,
   SpanKind,
   SpanStatusCode,
-  type TextMapGetter,
   type Tracer,
   trace,
 } from '@opentelemetry/api';
-import { boundedBaggage } from './baggage.js';
-import { resolveConfig } from './config.js';
-import { callSafely, logger } from './diag.js';
-import { errorType, exceptionOf } from './errors.js';
+import { type RequestRules, resolveRules } from './config.js';
+import { logger } from './diag.js';
+import { exceptionOf } from './errors.js';
 import { type ActiveCount, createInstruments, type ServerInstruments } from './metrics.js';
-import { headerAttributeValue } from './redact.js';
+import { oldMetricAttributes } from './old-semconv.js';
+import { parentOf } from './parent-context.js';
 import {
   type Endpoints,
   normalizeMethod,
@@ -27,23 +29,17 @@ import {
   startAttributes,
 } from './request-attributes.js';
 import { REQUEST_HANDLE_KEY, RequestContext } from './request-context.js';
-import { traceResponseHeader } from './response-header.js';
 import {
-  ATTR_ERROR_TYPE,
-  ATTR_HTTP_REQUEST_METHOD,
-  ATTR_HTTP_RESPONSE_BODY_SIZE,
-  ATTR_HTTP_RESPONSE_HEADER_PREFIX,
-  ATTR_HTTP_RESPONSE_STATUS_CODE,
-  ATTR_HTTP_ROUTE,
-  ATTR_NETWORK_PROTOCOL_VERSION,
-  ATTR_URL_SCHEME,
-  ERROR_TYPE_ABORTED,
-  OLD_ATTR_HTTP_FLAVOR,
-  OLD_ATTR_HTTP_METHOD,
-  OLD_ATTR_HTTP_SCHEME,
-  OLD_ATTR_HTTP_STATUS_CODE,
-  OTHER,
-} from './semconv.js';
+  endSpanAttributes,
+  failureOf,
+  metricAttributes,
+  responseHeaderAttributes,
+  spanNameOf,
+  validSize,
+  validStatus,
+} from './response-attributes.js';
+import { traceResponseHeader } from './response-header.js';
+import { ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_ROUTE, ATTR_URL_SCHEME } from './semconv.js';
 import type {
   OtelHttpOptions,
   RequestHandle,
@@ -53,9 +49,6 @@ import type {
   ServerInstrumentation,
 } from './types.js';
 import { SCOPE_NAME, SCOPE_VERSION } from './version.js';
-
-/** Longest span name or route taken from user overrides; longer results are cut. */
-const MAX_OVERRIDE_LENGTH = 256;
 
 /**
  * `@opentelemetry/instrumentation-http` leaves this in the context of every incoming request
@@ -68,27 +61,6 @@ interface RpcMetadata {
   span: Span;
   route?: string;
 }
-
-/**
- * How propagators read a request. `baggage` is bounded before any propagator parses it (see
- * `boundedBaggage`): the SDK's parser tries every member, valid or not.
- */
-const requestInfoGetter: TextMapGetter<RequestInfo> = {
-  keys: (info) => info.headerNames?.() ?? [],
-  get: (info, key) => {
-    const name = key.toLowerCase();
-    return name === 'baggage' ? boundedBaggage(info.header(name)) : info.header(name);
-  },
-};
-
-/** For a caller whose context is not trusted: only what a link needs, no baggage parsed. */
-const untrustedRequestInfoGetter: TextMapGetter<RequestInfo> = {
-  keys: (info) => (info.headerNames?.() ?? []).filter((name) => name !== 'baggage'),
-  get: (info, key) => {
-    const name = key.toLowerCase();
-    return name === 'baggage' ? undefined : info.header(name);
-  },
-};
 
 /** The span of metrics-only requests without a caller: records nothing, carries no ids. */
 const NO_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
@@ -107,28 +79,25 @@ interface BaseAttributes {
  * at the first request (so that providers registered after the middleware is created are used).
  */
 export function createServerInstrumentation(options: OtelHttpOptions = {}): ServerInstrumentation {
-  return new HttpServerInstrumentation(options);
+  return new HttpServerInstrumentation(resolveRules(options));
 }
 
 class HttpServerInstrumentation implements ServerInstrumentation {
+  readonly rules: RequestRules;
   readonly config: ResolvedConfig;
-  readonly options: OtelHttpOptions;
-  private readonly ignored: ((info: RequestInfo) => boolean) | undefined;
-  private warnedAboutIgnore = false;
   private warnedAboutNesting = false;
   private tracerInstance: Tracer | undefined;
   private instrumentsInstance: ServerInstruments | undefined;
   /** `{ method, scheme }` attribute sets, shared by every request with the same pair. */
   private readonly baseAttributes = new Map<string, BaseAttributes>();
 
-  constructor(options: OtelHttpOptions) {
-    this.options = options;
-    this.config = resolveConfig(options);
-    this.ignored = compileIgnore(options.ignore);
+  constructor(rules: RequestRules) {
+    this.rules = rules;
+    this.config = rules.config;
   }
 
   get tracer(): Tracer {
-    this.tracerInstance ??= (this.options.tracerProvider ?? trace.getTracerProvider()).getTracer(
+    this.tracerInstance ??= (this.rules.tracerProvider ?? trace.getTracerProvider()).getTracer(
       SCOPE_NAME,
       SCOPE_VERSION,
     );
@@ -137,17 +106,14 @@ class HttpServerInstrumentation implements ServerInstrumentation {
 
   get instruments(): ServerInstruments {
     this.instrumentsInstance ??= createInstruments(
-      (this.options.meterProvider ?? metrics.getMeterProvider()).getMeter(
-        SCOPE_NAME,
-        SCOPE_VERSION,
-      ),
+      (this.rules.meterProvider ?? metrics.getMeterProvider()).getMeter(SCOPE_NAME, SCOPE_VERSION),
       this.config,
     );
     return this.instrumentsInstance;
   }
 
   start(info: RequestInfo): RequestHandle | undefined {
-    if (this.ignored !== undefined && this.isIgnored(this.ignored, info)) return undefined;
+    if (this.rules.isIgnored?.(info)) return undefined;
     const active = context.active();
     if (this.isNested(active)) return undefined;
     return new ServerRequestHandle(this, info, active);
@@ -171,20 +137,6 @@ class HttpServerInstrumentation implements ServerInstrumentation {
     return true;
   }
 
-  /** Only a synchronous `true` ignores: a promise (an async predicate) would ignore everything. */
-  private isIgnored(ignored: (info: RequestInfo) => boolean, info: RequestInfo): boolean {
-    const verdict: unknown = callSafely('the ignore option', () => ignored(info), false);
-    if (typeof verdict === 'boolean') return verdict;
-    if (!this.warnedAboutIgnore) {
-      this.warnedAboutIgnore = true;
-      logger.warn(
-        `the ignore option returned ${verdict === null ? 'null' : typeof verdict}, not a boolean: ` +
-          'requests are recorded. It must return true or false synchronously.',
-      );
-    }
-    return false;
-  }
-
   /** The `{ http.request.method, url.scheme }` set and its key, created once per pair. */
   baseAttributesFor(method: string, scheme: string): BaseAttributes {
     const key = `${method} ${scheme}`;
@@ -199,40 +151,6 @@ class HttpServerInstrumentation implements ServerInstrumentation {
     }
     return base;
   }
-
-  /**
-   * The parent context to start the server span in, and a link when the caller is not trusted.
-   * The parent comes from the request's headers only: a span or baggage that was active where
-   * the server was started or dispatched (a traced startup) is not the caller's, so it is left out
-   * (other context entries stay).
-   */
-  parentOf(info: RequestInfo, active: Context): { parent: Context; link: Link | undefined } {
-    let base = active;
-    if (trace.getSpan(base) !== undefined) base = trace.deleteSpan(base);
-    if (propagation.getBaggage(base) !== undefined) base = propagation.deleteBaggage(base);
-    const trusted = this.trusts(info);
-    // Not through `callSafely`: this runs for every request, and a closure per call adds up.
-    let extracted = base;
-    try {
-      const getter = trusted ? requestInfoGetter : untrustedRequestInfoGetter;
-      extracted = this.options.propagator
-        ? this.options.propagator.extract(base, info, getter)
-        : propagation.extract(base, info, getter);
-    } catch (error) {
-      logger.error('the propagator threw; the request continues without it', error);
-    }
-    if (trusted || extracted === base) return { parent: extracted, link: undefined };
-    const remote = trace.getSpanContext(extracted);
-    const link = remote && trace.isSpanContextValid(remote) ? { context: remote } : undefined;
-    return { parent: base, link };
-  }
-
-  private trusts(info: RequestInfo): boolean {
-    const trust = this.options.trustRemoteContext;
-    if (trust === undefined || trust === true) return true;
-    if (trust === false) return false;
-    return callSafely('the trustRemoteContext predicate', () => trust(info) === true, false);
-  }
 }
 
 class ServerRequestHandle implements RequestHandle {
@@ -242,7 +160,8 @@ class ServerRequestHandle implements RequestHandle {
   route: string | undefined;
   ended = false;
 
-  private readonly instrumentation: HttpServerInstrumentation;
+  private readonly rules: RequestRules;
+  private readonly instruments: ServerInstruments;
   private readonly info: RequestInfo;
   private readonly method: string;
   private readonly endpoints: Endpoints;
@@ -260,15 +179,16 @@ class ServerRequestHandle implements RequestHandle {
 
   constructor(instrumentation: HttpServerInstrumentation, info: RequestInfo, active: Context) {
     this.startTime = now();
-    this.instrumentation = instrumentation;
+    const { rules, config, instruments } = instrumentation;
+    this.rules = rules;
+    this.instruments = instruments;
     this.info = info;
-    const { config } = instrumentation;
     const { method, original } = normalizeMethod(info.method, config.knownMethods);
     this.method = method;
     this.endpoints = resolveEndpoints(info, config.trustProxy);
     const base = instrumentation.baseAttributesFor(method, this.endpoints.scheme);
     this.base = base.attributes;
-    this.active = instrumentation.instruments.activeRequests?.enter(base.key, base.attributes);
+    this.active = instruments.activeRequests?.enter(base.key, base.attributes);
 
     const rpc = active.getValue(RPC_METADATA_KEY) as RpcMetadata | undefined;
     if (rpc?.type === 'http' && rpc.span !== undefined) {
@@ -277,10 +197,10 @@ class ServerRequestHandle implements RequestHandle {
       this.ownsSpan = false;
       this.context = new RequestContext(active, undefined, this);
     } else {
-      const { parent, link } = instrumentation.parentOf(info, active);
+      const { parent, link } = parentOf(rules, info, active);
       if (config.tracing) {
         this.span = instrumentation.tracer.startSpan(
-          method === OTHER ? 'HTTP' : method,
+          spanNameOf(method, undefined),
           {
             kind: SpanKind.SERVER,
             attributes: startAttributes(info, config, method, original, this.endpoints),
@@ -304,9 +224,8 @@ class ServerRequestHandle implements RequestHandle {
     this.responseHeader = config.traceResponseHeader
       ? traceResponseHeader(config.traceResponseHeader, this.span.spanContext())
       : undefined;
-    const { requestHook } = instrumentation.options;
-    if (requestHook !== undefined && this.span.isRecording()) {
-      callSafely('requestHook', () => requestHook(this.span, info), undefined);
+    if (rules.requestHook !== undefined && this.span.isRecording()) {
+      rules.requestHook(this.span, info);
     }
   }
 
@@ -325,7 +244,7 @@ class ServerRequestHandle implements RequestHandle {
     if (this.ended || this.hasError) return;
     this.error = error;
     this.hasError = true;
-    const { config } = this.instrumentation;
+    const { config } = this.rules;
     if (this.rpc !== undefined && config.recordException) {
       // The owning instrumentation may end its span before we see the response close.
       try {
@@ -361,6 +280,69 @@ class ServerRequestHandle implements RequestHandle {
     }
   }
 
+  /** Decides the outcome, records the metrics, then annotates the span. */
+  private finish(outcome: RequestOutcome, endTime: number): void {
+    if (outcome.error !== undefined && !this.hasError) {
+      this.error = outcome.error;
+      this.hasError = true;
+    }
+    const status = validStatus(outcome.statusCode);
+    const route = this.rules.routeOf ? this.rules.routeOf(this.info, this.route) : this.route;
+    const failure = failureOf(outcome.aborted, status, this.hasError, this.error);
+    const responseBodySize = validSize(outcome.responseBodySize);
+    this.recordMetrics(endTime, status, route, failure, responseBodySize);
+
+    const span = this.span;
+    if (!this.ownsSpan || !span.isRecording()) return;
+    const { config, responseHook } = this.rules;
+    span.setAttributes(endSpanAttributes(config, status, route, failure, responseBodySize));
+    if (failure !== undefined) {
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      if (this.hasError && config.recordException) {
+        span.recordException(exceptionOf(this.error, config.exceptionLimits));
+      }
+    }
+    if (outcome.responseHeader !== undefined && config.captureResponseHeaders.length > 0) {
+      span.setAttributes(responseHeaderAttributes(config, outcome.responseHeader));
+    }
+    span.updateName(this.spanName(route));
+    responseHook?.(span, this.info, outcome);
+  }
+
+  private recordMetrics(
+    endTime: number,
+    status: number | undefined,
+    route: string | undefined,
+    failure: string | undefined,
+    responseBodySize: number | undefined,
+  ): void {
+    const {
+      duration,
+      oldDuration,
+      requestBodySize,
+      responseBodySize: responseSizes,
+    } = this.instruments;
+    if (!duration && !requestBodySize && !responseSizes) return;
+    const { protocolVersion } = this.info;
+    const attributes = metricAttributes(this.base, status, route, failure, protocolVersion);
+    // With instrumentation-http active, it records the duration: never count it twice.
+    if (this.rpc === undefined) {
+      duration?.record((endTime - this.startTime) / 1000, attributes);
+      oldDuration?.record(
+        endTime - this.startTime,
+        oldMetricAttributes(this.method, this.endpoints.scheme, status, route, protocolVersion),
+      );
+    }
+    const requestBytes = requestBodySize ? requestBodySizeOf(this.info) : undefined;
+    if (requestBytes !== undefined) requestBodySize?.record(requestBytes, attributes);
+    if (responseBodySize !== undefined) responseSizes?.record(responseBodySize, attributes);
+  }
+
+  private spanName(route: string | undefined): string {
+    const name = spanNameOf(this.method, route);
+    return this.rules.spanNameOf ? this.rules.spanNameOf(this.info, route, name) : name;
+  }
+
   private endSpan(endTime: number): void {
     try {
       this.span.end(endTime);
@@ -368,136 +350,4 @@ class ServerRequestHandle implements RequestHandle {
       logger.error('ending the server span failed', error);
     }
   }
-
-  private finish(outcome: RequestOutcome, endTime: number): void {
-    const { config, instruments, options } = this.instrumentation;
-    if (outcome.error !== undefined && !this.hasError) {
-      this.error = outcome.error;
-      this.hasError = true;
-    }
-    const status = validStatus(outcome.statusCode);
-    const route = this.finalRoute();
-
-    let failure: string | undefined;
-    if (outcome.aborted) failure = ERROR_TYPE_ABORTED;
-    else if (status === undefined) failure = this.hasError ? errorType(this.error) : OTHER;
-    else if (status >= 500) failure = this.hasError ? errorType(this.error) : String(status);
-
-    const base = this.base;
-    if (instruments.duration || instruments.requestBodySize || instruments.responseBodySize) {
-      const attributes: Attributes = { ...base };
-      if (status !== undefined) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = status;
-      if (route !== undefined) attributes[ATTR_HTTP_ROUTE] = route;
-      if (failure !== undefined) attributes[ATTR_ERROR_TYPE] = failure;
-      if (this.info.protocolVersion !== undefined) {
-        attributes[ATTR_NETWORK_PROTOCOL_VERSION] = this.info.protocolVersion;
-      }
-      // With instrumentation-http active, it records the duration: never count it twice.
-      if (this.rpc === undefined) {
-        instruments.duration?.record((endTime - this.startTime) / 1000, attributes);
-        instruments.oldDuration?.record(
-          endTime - this.startTime,
-          this.oldAttributes(status, route),
-        );
-      }
-      const requestBytes = instruments.requestBodySize ? requestBodySizeOf(this.info) : undefined;
-      if (requestBytes !== undefined) instruments.requestBodySize?.record(requestBytes, attributes);
-      const responseBytes = validSize(outcome.responseBodySize);
-      if (responseBytes !== undefined)
-        instruments.responseBodySize?.record(responseBytes, attributes);
-    }
-
-    const span = this.span;
-    if (!this.ownsSpan || !span.isRecording()) return;
-    if (status !== undefined) {
-      span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
-      if (config.emitOldSemconv) span.setAttribute(OLD_ATTR_HTTP_STATUS_CODE, status);
-    }
-    if (route !== undefined) span.setAttribute(ATTR_HTTP_ROUTE, route);
-    if (failure !== undefined) {
-      span.setAttribute(ATTR_ERROR_TYPE, failure);
-      span.setStatus({ code: SpanStatusCode.ERROR });
-      if (this.hasError && config.recordException) {
-        span.recordException(exceptionOf(this.error, config.exceptionLimits));
-      }
-    }
-    if (config.metrics.responseBodySize) {
-      const responseBytes = validSize(outcome.responseBodySize);
-      if (responseBytes !== undefined)
-        span.setAttribute(ATTR_HTTP_RESPONSE_BODY_SIZE, responseBytes);
-    }
-    const readHeader = outcome.responseHeader;
-    if (readHeader !== undefined) {
-      for (const name of config.captureResponseHeaders) {
-        const value = headerAttributeValue(
-          callSafely('reading a response header', () => readHeader(name), undefined),
-          config.sensitiveHeaders.has(name),
-        );
-        if (value !== undefined) span.setAttribute(ATTR_HTTP_RESPONSE_HEADER_PREFIX + name, value);
-      }
-    }
-    span.updateName(this.spanName(route));
-    const { responseHook } = options;
-    if (responseHook !== undefined) {
-      callSafely('responseHook', () => responseHook(span, this.info, outcome), undefined);
-    }
-  }
-
-  /** The matched route, unless the `route` option overrides it with a usable string. */
-  private finalRoute(): string | undefined {
-    const override = this.instrumentation.options.route;
-    if (override === undefined) return this.route;
-    const chosen = callSafely('the route option', () => override(this.info, this.route), undefined);
-    if (typeof chosen !== 'string' || chosen.length === 0) return this.route;
-    return chosen.length > MAX_OVERRIDE_LENGTH ? chosen.slice(0, MAX_OVERRIDE_LENGTH) : chosen;
-  }
-
-  private spanName(route: string | undefined): string {
-    const methodPart = this.method === OTHER ? 'HTTP' : this.method;
-    const fallback = route === undefined ? methodPart : `${methodPart} ${route}`;
-    const override = this.instrumentation.options.spanName;
-    if (override === undefined) return fallback;
-    const chosen = callSafely('the spanName option', () => override(this.info, route), fallback);
-    if (typeof chosen !== 'string' || chosen.length === 0) return fallback;
-    return chosen.length > MAX_OVERRIDE_LENGTH ? chosen.slice(0, MAX_OVERRIDE_LENGTH) : chosen;
-  }
-
-  private oldAttributes(status: number | undefined, route: string | undefined): Attributes {
-    const attributes: Attributes = {
-      [OLD_ATTR_HTTP_METHOD]: this.method,
-      [OLD_ATTR_HTTP_SCHEME]: this.endpoints.scheme,
-    };
-    if (status !== undefined) attributes[OLD_ATTR_HTTP_STATUS_CODE] = status;
-    if (route !== undefined) attributes[ATTR_HTTP_ROUTE] = route;
-    if (this.info.protocolVersion !== undefined) {
-      attributes[OLD_ATTR_HTTP_FLAVOR] = this.info.protocolVersion;
-    }
-    return attributes;
-  }
-}
-
-function validStatus(code: unknown): number | undefined {
-  return typeof code === 'number' && Number.isInteger(code) && code >= 100 && code <= 999
-    ? code
-    : undefined;
-}
-
-function validSize(size: unknown): number | undefined {
-  return typeof size === 'number' && Number.isFinite(size) && size >= 0 ? size : undefined;
-}
-
-/** Turns the `ignore` option into one predicate (or none). */
-function compileIgnore(
-  ignore: OtelHttpOptions['ignore'],
-): ((info: RequestInfo) => boolean) | undefined {
-  if (ignore === undefined) return undefined;
-  if (typeof ignore === 'function') return ignore;
-  const rules = (Array.isArray(ignore) ? ignore : [ignore]) as ReadonlyArray<string | RegExp>;
-  const exact = new Set(rules.filter((rule): rule is string => typeof rule === 'string'));
-  // A global or sticky expression keeps state between test() calls: use a stateless copy.
-  const patterns = rules
-    .filter((rule): rule is RegExp => rule instanceof RegExp)
-    .map((rule) => new RegExp(rule.source, rule.flags.replace(/[gy]/g, '')));
-  if (exact.size === 0 && patterns.length === 0) return undefined;
-  return (info) => exact.has(info.path) || patterns.some((pattern) => pattern.test(info.path));
 }

@@ -7,6 +7,7 @@ import {
   parseForwarded,
   parseHost,
 } from './http.js';
+import { addOldStartAttributes } from './old-semconv.js';
 import { headerAttributeValue, redactQuery } from './redact.js';
 import {
   ATTR_CLIENT_ADDRESS,
@@ -23,14 +24,6 @@ import {
   ATTR_URL_QUERY,
   ATTR_URL_SCHEME,
   ATTR_USER_AGENT_ORIGINAL,
-  OLD_ATTR_HTTP_CLIENT_IP,
-  OLD_ATTR_HTTP_FLAVOR,
-  OLD_ATTR_HTTP_METHOD,
-  OLD_ATTR_HTTP_SCHEME,
-  OLD_ATTR_HTTP_TARGET,
-  OLD_ATTR_HTTP_USER_AGENT,
-  OLD_ATTR_NET_HOST_NAME,
-  OLD_ATTR_NET_HOST_PORT,
   OTHER,
 } from './semconv.js';
 import type { RequestInfo, ResolvedConfig } from './types.js';
@@ -165,21 +158,17 @@ export function startAttributes(
     if (value !== undefined) attributes[ATTR_HTTP_REQUEST_HEADER_PREFIX + name] = value;
   }
   if (config.emitOldSemconv) {
-    attributes[OLD_ATTR_HTTP_METHOD] = info.method.slice(0, MAX_METHOD_LENGTH);
-    attributes[OLD_ATTR_HTTP_SCHEME] = endpoints.scheme;
-    attributes[OLD_ATTR_HTTP_TARGET] = query === undefined ? info.path : `${info.path}?${query}`;
-    if (endpoints.serverAddress !== undefined) {
-      attributes[OLD_ATTR_NET_HOST_NAME] = endpoints.serverAddress;
-      if (endpoints.serverPort !== undefined)
-        attributes[OLD_ATTR_NET_HOST_PORT] = endpoints.serverPort;
-    }
-    if (info.protocolVersion !== undefined) attributes[OLD_ATTR_HTTP_FLAVOR] = info.protocolVersion;
-    if (userAgent !== undefined) {
-      attributes[OLD_ATTR_HTTP_USER_AGENT] = userAgent.slice(0, MAX_USER_AGENT_LENGTH);
-    }
-    if (endpoints.clientAddress !== undefined) {
-      attributes[OLD_ATTR_HTTP_CLIENT_IP] = endpoints.clientAddress;
-    }
+    addOldStartAttributes(attributes, {
+      method: info.method.slice(0, MAX_METHOD_LENGTH),
+      scheme: endpoints.scheme,
+      path: info.path,
+      query,
+      serverAddress: endpoints.serverAddress,
+      serverPort: endpoints.serverPort,
+      protocolVersion: info.protocolVersion,
+      userAgent: userAgent?.slice(0, MAX_USER_AGENT_LENGTH),
+      clientAddress: endpoints.clientAddress,
+    });
   }
   return attributes;
 }

@@ -1,15 +1,17 @@
-import { context, diag } from '@opentelemetry/api';
+import { context } from '@opentelemetry/api';
 import {
+  callSafely,
   createServerInstrumentation,
-  endOnFetchResponse,
   type FetchConnectionInfo,
   type OtelHttpOptions,
+  overrideOr,
   type RequestHandle,
-  requestInfoFromFetch,
 } from '@otel-http/core';
+import { endFetchRequest, startFetchRequest, withTraceResponseHeader } from '@otel-http/core/fetch';
 import { startNodeRequest } from '@otel-http/core/node';
 import type { Context, Env, MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
+import { logger } from './logger.js';
 import { type NodeBindings, nodeBindings } from './node-bindings.js';
 import { handlerRoute } from './route.js';
 import { createRoutesLookup, dispatchedRoutePath } from './routes-lookup.js';
@@ -37,9 +39,6 @@ export interface OtelHonoOptions<E extends Env = Env> extends OtelHttpOptions {
   connectionInfo?: (c: Context<E>) => FetchConnectionInfo | undefined;
 }
 
-/** As core caps its `route` and `spanName` overrides: a route is a span name and a metric label. */
-const MAX_ROUTE_OVERRIDE_LENGTH = 256;
-
 /**
  * OpenTelemetry tracing and RED metrics for Hono: one SERVER span per request, the request duration
  * and active requests metrics, the route as Hono matched it (`basePath` and `app.route()` prefixes
@@ -61,16 +60,13 @@ export function otel<E extends Env = Env>(options: OtelHonoOptions<E> = {}): Mid
     const node = nodeBindings(c.env);
     const handle = node
       ? startNodeRequest(instrumentation, node.incoming, node.outgoing)
-      : instrumentation.start(
-          requestInfoFromFetch(
-            c.req.raw,
-            connectionInfo === undefined
-              ? undefined
-              : callOption('connectionInfo', () => connectionInfo(c), undefined),
-          ),
+      : startFetchRequest(
+          instrumentation,
+          c.req.raw,
+          connectionInfo &&
+            callSafely('the connectionInfo option', () => connectionInfo(c), undefined, logger),
         );
     if (handle === undefined) return next();
-    if (!node) endOnRequestAbort(handle, c.req.raw.signal);
 
     const routes = routesOf(c);
     const ownIndex = c.req.routeIndex;
@@ -96,14 +92,18 @@ export function otel<E extends Env = Env>(options: OtelHonoOptions<E> = {}): Mid
         : routes === undefined
           ? dispatchedRoutePath(c)
           : handlerRoute(routes, ownIndex, reached);
-    const chosen =
-      routeFromContext === undefined
-        ? undefined
-        : callOption('routeFromContext', () => routeFromContext(c, matched), undefined);
     const route =
-      typeof chosen === 'string' && chosen.length > 0
-        ? chosen.slice(0, MAX_ROUTE_OVERRIDE_LENGTH)
-        : matched;
+      routeFromContext === undefined
+        ? matched
+        : overrideOr(
+            callSafely(
+              'the routeFromContext option',
+              () => routeFromContext(c, matched),
+              undefined,
+              logger,
+            ),
+            matched,
+          );
     if (route !== undefined && route !== handle.route) handle.setRoute(route);
     if (c.error !== undefined) handle.recordError(c.error);
     if (!c.finalized) {
@@ -111,26 +111,24 @@ export function otel<E extends Env = Env>(options: OtelHonoOptions<E> = {}): Mid
       if (!node) handle.end({});
       return;
     }
-    if (handle.responseHeader !== undefined) addResponseHeader(c, handle.responseHeader);
-    // Under @hono/node-server the Node response's close ends the request.
-    if (node) return endOnBodyError(handle, node.outgoing);
-    // Hono answers HEAD by running the GET route and dropping its body unread: end now.
-    const ending = c.req.method === 'HEAD' ? new Response(null, c.res) : c.res;
-    const response = endOnFetchResponse(handle, ending);
+    // Installed before the trace header is added to it: Hono's setter copies the old headers over
+    // the new response's, which would undo an appended Server-Timing entry.
+    const replace = (copy: Response) => {
+      c.res = copy;
+      return c.res;
+    };
+    if (node) {
+      // @hono/node-server writes this response's headers over the Node response's, and the Node
+      // response's close ends the request.
+      withTraceResponseHeader(handle, c.res, replace);
+      return endOnBodyError(handle, node.outgoing);
+    }
+    // Hono answers HEAD by running the GET route and dropping its body unread.
+    const response = endFetchRequest(handle, c.res, { method: c.req.method, replace });
     // A body-less response comes back as it was; assigning it would make Hono copy it, and a
     // WebSocket upgrade (status 101, Workers' `webSocket`) does not survive a copy.
     if (response !== c.res) c.res = response;
   });
-}
-
-/**
- * Bun, Deno and Workers abort the request's signal when the client hangs up, also while the
- * handlers still run and before any response exists to cancel: end the request then, as aborted,
- * with no status (none was sent). After a complete response the request has already ended.
- */
-function endOnRequestAbort(handle: RequestHandle, signal: AbortSignal | undefined): void {
-  if (signal === undefined || signal.aborted) return;
-  signal.addEventListener('abort', () => handle.end({ aborted: true }), { once: true });
 }
 
 /**
@@ -145,34 +143,4 @@ function endOnBodyError(handle: RequestHandle, outgoing: NodeBindings['outgoing'
     const statusCode = outgoing.headersSent ? outgoing.statusCode : undefined;
     handle.end({ statusCode, error, aborted: true });
   });
-}
-
-/** Adds the trace response header to the final response, appending to a `Server-Timing` list. */
-function addResponseHeader(c: Context, [name, value]: readonly [string, string]): void {
-  const add = (headers: Headers) =>
-    name === 'server-timing' ? headers.append(name, value) : headers.set(name, value);
-  try {
-    add(c.res.headers);
-    return;
-  } catch {
-    // A response passed through from `fetch()` has immutable headers: answer with a copy.
-  }
-  try {
-    // Assigned before adding: Hono's setter copies the old headers over the new response's.
-    c.res = new Response(c.res.body, c.res);
-    add(c.res.headers);
-  } catch (error) {
-    // Some responses cannot be copied (a 101 WebSocket upgrade): leave them as they are.
-    diag.warn('@otel-http/hono: the trace response header could not be added', error);
-  }
-}
-
-/** Runs a user-supplied option; a throw is reported through the diagnostic logger, not the request. */
-function callOption<T>(name: string, run: () => T, fallback: T): T {
-  try {
-    return run();
-  } catch (error) {
-    diag.error(`@otel-http/hono: the ${name} option threw; it is ignored`, error);
-    return fallback;
-  }
 }

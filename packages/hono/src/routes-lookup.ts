@@ -1,6 +1,6 @@
-import { diag } from '@opentelemetry/api';
 import type { Context } from 'hono';
 import { matchedRoutes } from 'hono/route';
+import { logger } from './logger.js';
 import { type MatchedRoute, type RoutesReader, routesReaderFor } from './route.js';
 
 const ownHelper: RoutesReader = (c) => matchedRoutes(c as Context);
@@ -11,8 +11,8 @@ let warned = false;
 function warnUnreadable(error?: unknown): void {
   if (warned) return;
   warned = true;
-  diag.warn(
-    '@otel-http/hono: the routes Hono matched cannot be read from the request, so spans are named ' +
+  logger.warn(
+    'the routes Hono matched cannot be read from the request, so spans are named ' +
       'without a route. The usual cause is two copies of Hono in one process: the app loads ' +
       "'hono' through require() while @otel-http/hono was loaded with import() (or the reverse), " +
       'or two Hono versions are installed. Load both the same way, or deduplicate hono.',

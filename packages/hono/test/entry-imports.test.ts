@@ -10,6 +10,7 @@ const packages = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const workspaceSources: Record<string, string> = {
   '@otel-http/core': resolve(packages, 'core/src/index.ts'),
   '@otel-http/core/node': resolve(packages, 'core/src/node.ts'),
+  '@otel-http/core/fetch': resolve(packages, 'core/src/fetch-server.ts'),
 };
 
 /**
