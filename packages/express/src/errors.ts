@@ -8,6 +8,7 @@
  * name.
  */
 
+import { isThenable } from '@otel-http/core';
 import { type RequestState, stateOf } from './state.js';
 
 const REPORTS_ERRORS = Symbol('otel-http.express.reportsErrors');
@@ -79,12 +80,4 @@ function report(state: RequestState, error: unknown): void {
   if (error === state.lastError || state.handle.ended) return;
   state.lastError = error;
   state.handle.recordError(error);
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }

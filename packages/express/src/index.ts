@@ -1,4 +1,4 @@
-import { context, diag } from '@opentelemetry/api';
+import { context } from '@opentelemetry/api';
 import {
   createServerInstrumentation,
   type OtelHttpOptions,
@@ -6,6 +6,7 @@ import {
 } from '@otel-http/core';
 import { startNodeRequest } from '@otel-http/core/node';
 import type { RequestHandler } from 'express';
+import { logger } from './logger.js';
 import { watchApp, watchRouteAssignments } from './route.js';
 import { type InstrumentedRequest, kState, type RequestState } from './state.js';
 
@@ -53,7 +54,7 @@ export function otel(options: OtelHttpOptions = {}): RequestHandler {
       }
     } catch (error) {
       // Telemetry must never cost the request.
-      diag.error('@otel-http/express: could not start the request telemetry', error);
+      logger.error('could not start the request telemetry', error);
     }
     if (handle === undefined) {
       next();

@@ -17,8 +17,8 @@
  */
 
 import { IncomingMessage } from 'node:http';
-import { diag } from '@opentelemetry/api';
 import { reportRouteErrors } from './errors.js';
+import { logger } from './logger.js';
 import { kState, type Mount, type RequestState, stateOf } from './state.js';
 import {
   type DeclaredLayer,
@@ -61,9 +61,7 @@ export function watchRouteAssignments(prototype: unknown): void {
   if (prototype === Object.prototype || prototype === IncomingMessage.prototype) {
     // Not a request Express prepared (a bare router, a test double): Node's own prototype is not
     // ours to change.
-    diag.warn(
-      '@otel-http/express: the request has no Express request prototype; routes are not captured',
-    );
+    logger.warn('the request has no Express request prototype; routes are not captured');
     return;
   }
   if (Object.getOwnPropertyDescriptor(prototype, 'route') !== undefined) return;
@@ -101,7 +99,7 @@ function setRoute(this: RequestLike, value: unknown): void {
   try {
     routeMatched(this, state, value as MatchedRoute);
   } catch (error) {
-    diag.error('@otel-http/express: could not capture the matched route', error);
+    logger.error('could not capture the matched route', error);
   }
 }
 
@@ -179,7 +177,7 @@ function enteringMount(fn: Handler, template: string): Handler {
         const stack = (fn as { stack?: unknown }).stack;
         if (stack !== undefined) watchStack(stack);
       } catch (error) {
-        diag.error('@otel-http/express: could not follow a mount path', error);
+        logger.error('could not follow a mount path', error);
       }
     }
     const call = fn as (...args: unknown[]) => unknown;
