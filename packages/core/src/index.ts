@@ -28,7 +28,7 @@ export {
   traceFields,
   type WithSpanOptions,
   withSpan,
-} from './helpers.js';
+} from './handler-helpers.js';
 export { type ForwardedElement, parseForwarded, parseHost, splitTarget } from './http.js';
 export { createServerInstrumentation } from './lifecycle.js';
 export { redactQuery } from './redact.js';

@@ -1,3 +1,7 @@
+/**
+ * Helpers for application code inside request handlers: the active span, a child span around a
+ * piece of work (`withSpan`), and the trace fields a log line carries for correlation.
+ */
 import {
   type Attributes,
   context,
