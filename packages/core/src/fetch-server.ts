@@ -3,6 +3,7 @@
  * `Response` — everything a Fetch-based adapter (Hono on Bun, Deno, Workers, `app.request()`)
  * needs for start and end, the peer of `@otel-http/core/node`.
  */
+import { context, type Span, trace } from '@opentelemetry/api';
 import { logger } from './diag.js';
 import { splitTarget } from './http.js';
 import type { RequestHandle, RequestInfo, ServerInstrumentation } from './types.js';
@@ -125,7 +126,19 @@ export function startFetchRequest(
   request: Request,
   connection?: FetchConnectionInfo,
 ): RequestHandle | undefined {
-  const handle = instrumentation.start(new FetchRequestInfo(request, connection ?? {}));
+  const info = new FetchRequestInfo(request, connection ?? {});
+  const runtimeSpan = runtimeServerSpan();
+  const handle =
+    runtimeSpan === undefined
+      ? instrumentation.start(info)
+      : context.with(
+          context.active().setValue(RPC_METADATA_KEY, {
+            type: 'http',
+            span: runtimeSpan,
+            addRequestAttributes: true,
+          }),
+          () => instrumentation.start(info),
+        );
   if (handle === undefined) return undefined;
   const signal = request.signal as AbortSignal | undefined;
   if (signal !== undefined && !signal.aborted) {
@@ -133,6 +146,23 @@ export function startFetchRequest(
     signal.addEventListener('abort', () => handle.end({ aborted: true }), { once: true });
   }
   return handle;
+}
+
+/** Where instrumentation-http leaves its span; core enriches the span it finds there. */
+const RPC_METADATA_KEY = Symbol.for('OpenTelemetry SDK Context Key RPC_METADATA');
+
+/**
+ * The SERVER span Deno's built-in OpenTelemetry (`OTEL_DENO=true`) starts for every `Deno.serve`
+ * request and makes active for the handler, when Deno's provider is the registered one. Like
+ * instrumentation-http's span on Node, it is enriched (route, name, request attributes) rather
+ * than joined by a second SERVER span; Deno also records the duration metric itself.
+ */
+function runtimeServerSpan(): Span | undefined {
+  const deno = (globalThis as { Deno?: { telemetry?: { tracerProvider?: unknown } } }).Deno;
+  const provider = deno?.telemetry?.tracerProvider;
+  if (provider === undefined || trace.getTracerProvider() !== provider) return undefined;
+  const span = trace.getActiveSpan();
+  return span?.isRecording() ? span : undefined;
 }
 
 /** Options of {@link endFetchRequest}. */

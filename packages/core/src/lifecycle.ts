@@ -60,6 +60,11 @@ interface RpcMetadata {
   type: string;
   span: Span;
   route?: string;
+  /**
+   * Set by `@otel-http/core/fetch` for a runtime's own server span (Deno's built-in
+   * OpenTelemetry), which lacks most of the request attributes: we add ours at the start.
+   */
+  addRequestAttributes?: boolean;
 }
 
 /** The span of metrics-only requests without a caller: records nothing, carries no ids. */
@@ -195,6 +200,9 @@ class ServerRequestHandle implements RequestHandle {
       this.rpc = rpc;
       this.span = rpc.span;
       this.ownsSpan = false;
+      if (rpc.addRequestAttributes) {
+        this.span.setAttributes(startAttributes(info, config, method, original, this.endpoints));
+      }
       this.context = new RequestContext(active, undefined, this);
     } else {
       const { parent, link } = parentOf(rules, info, active);
@@ -293,12 +301,15 @@ class ServerRequestHandle implements RequestHandle {
     this.recordMetrics(endTime, status, route, failure, responseBodySize);
 
     const span = this.span;
-    if (!this.ownsSpan || !span.isRecording()) return;
+    // A runtime's span gets our end attributes too; instrumentation-http sets its own.
+    const annotates = this.ownsSpan || this.rpc?.addRequestAttributes === true;
+    if (!annotates || !span.isRecording()) return;
     const { config, responseHook } = this.rules;
     span.setAttributes(endSpanAttributes(config, status, route, failure, responseBodySize));
     if (failure !== undefined) {
       span.setStatus({ code: SpanStatusCode.ERROR });
-      if (this.hasError && config.recordException) {
+      // On a span we do not own, recordError has recorded the exception already.
+      if (this.hasError && config.recordException && this.rpc === undefined) {
         span.recordException(exceptionOf(this.error, config.exceptionLimits));
       }
     }
