@@ -5,13 +5,13 @@ import { buildDefines, workspaceAliases } from '../../../vitest.shared.js';
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 /**
- * Bundles `runner.ts` into `outfile` for Bun and Deno: the workspace packages from their sources
+ * Bundles `runner.ts` (or another entry of `src/`) into `outfile` for Bun and Deno: the workspace packages from their sources
  * (as every Vitest project tests them), `vitest` as the shim, everything else left to the runtime
  * to load from this package's node_modules. `outfile` must lie inside this package.
  */
-export async function buildRunner(outfile: string): Promise<void> {
+export async function buildRunner(outfile: string, entry = './runner.ts'): Promise<void> {
   await build({
-    entryPoints: [here('./runner.ts')],
+    entryPoints: [here(entry)],
     outfile,
     bundle: true,
     format: 'esm',
