@@ -35,3 +35,50 @@ export async function buildRunner(outfile: string, entry = './runner.ts'): Promi
     ],
   });
 }
+
+/**
+ * Bundles `worker.ts` into one self-contained module for workerd, which has no node_modules to
+ * load from: everything is bundled, the Node built-ins left to `nodejs_compat`. A CommonJS
+ * `require` of a built-in (the SDK's context manager has one) cannot stay a `require` in an ES
+ * module: it gets a small ES module that re-exports the built-in.
+ */
+export async function buildWorker(outfile: string): Promise<void> {
+  await build({
+    entryPoints: [here('./worker.ts')],
+    outfile,
+    bundle: true,
+    format: 'esm',
+    // The SDK's packages swap their Node-only modules out through the `browser` field.
+    platform: 'browser',
+    conditions: ['workerd', 'worker', 'browser', 'import'],
+    target: 'es2022',
+    logLevel: 'warning',
+    define: buildDefines,
+    plugins: [
+      {
+        name: 'workspace-sources-and-builtins',
+        setup(pluginBuild) {
+          pluginBuild.onResolve({ filter: /^@otel-http\// }, (args) => {
+            for (const { find, replacement } of workspaceAliases) {
+              if (find.test(args.path)) return { path: replacement };
+            }
+            return undefined;
+          });
+          pluginBuild.onResolve(
+            { filter: /^(node:)?(async_hooks|events|buffer|util)$/ },
+            (args) => {
+              const name = args.path.replace(/^node:/, '');
+              return args.kind === 'require-call'
+                ? { path: name, namespace: 'builtin-as-esm' }
+                : { path: `node:${name}`, external: true };
+            },
+          );
+          pluginBuild.onLoad({ filter: /.*/, namespace: 'builtin-as-esm' }, (args) => ({
+            contents: `export * from 'node:${args.path}';`,
+            loader: 'js',
+          }));
+        },
+      },
+    ],
+  });
+}

@@ -98,7 +98,10 @@ describe.skipIf(!deno.found)('Hono on Deno.serve with Deno’s built-in OpenTele
     await response.text();
     const spans = await spansOfTrace(CALLER_TRACE_ID, 2);
     const servers = spans.filter((span) => span.kind === OTLP_SERVER);
-    expect(servers.map((span) => span.name), JSON.stringify(spans)).toEqual(['GET /users/:id']);
+    expect(
+      servers.map((span) => span.name),
+      JSON.stringify(spans),
+    ).toEqual(['GET /users/:id']);
     const [server] = servers;
     expect(server?.parentSpanId).toBe(CALLER_SPAN_ID);
     expect(server?.attributes).toMatchObject({
@@ -125,7 +128,10 @@ describe.skipIf(!deno.found)('Hono on Deno.serve with Deno’s built-in OpenTele
     await response.text();
     const spans = await spansOfTrace(traceId, 1);
     const servers = spans.filter((span) => span.kind === OTLP_SERVER);
-    expect(servers.map((span) => span.name), JSON.stringify(spans)).toEqual(['GET /boom']);
+    expect(
+      servers.map((span) => span.name),
+      JSON.stringify(spans),
+    ).toEqual(['GET /boom']);
     expect(servers[0]?.attributes).toMatchObject({
       'http.route': '/boom',
       'http.response.status_code': 500,
