@@ -1,10 +1,13 @@
 // A real Prometheus (the `prometheus` binary, e.g. Debian's package) scraping the Express example
-// with the observability stack's own scrape configuration, then answering PromQL over its HTTP API:
-// rate() and histogram_quantile() over the metric names the JS exporter really emits, and every
-// query of the Grafana dashboard.
+// with the observability stack's own scrape configuration and rules, then answering PromQL over its
+// HTTP API: rate() and histogram_quantile() over the metric names the JS exporter really emits,
+// every query of the Grafana dashboard and every expression of the rules. Then the error-ratio
+// alert end to end: Prometheus fires it, a real Alertmanager delivers it to a webhook receiver in
+// this test, and it resolves once the failing traffic stops.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -32,9 +35,14 @@ describe.skipIf(binary === undefined)(title, () => {
   let prometheus: ChildProcess;
   let api: string;
   let example: { url: string; close(): Promise<void> };
-  let telemetry: { shutdown(): Promise<void> };
+  let telemetry: { shutdown(): Promise<void> } | undefined;
   let trafficRunning = true;
   let traffic: Promise<void>;
+  const alertmanagerBinary = findOnPath('prometheus-alertmanager') ?? findOnPath('alertmanager');
+  let alertmanager: ChildProcess | undefined;
+  let webhook: Server;
+  /** What Alertmanager delivered to the webhook: one entry per alert per notification. */
+  const delivered: { at: string; status: string; labels: Record<string, string> }[] = [];
 
   beforeAll(async () => {
     process.env.LOG_LEVEL = 'silent';
@@ -51,7 +59,61 @@ describe.skipIf(binary === undefined)(title, () => {
     const target = new URL(prometheusUrl as string).host;
     const { startServer } = await import('@otel-http/example-express/app');
     example = await startServer({ port: 0, host: '127.0.0.1' });
-    traffic = sendTrafficUntilStopped(example.url, () => trafficRunning);
+    traffic = sendTrafficUntilStopped(
+      example.url,
+      () => trafficRunning,
+      () => errorsRunning,
+    );
+
+    // The webhook receiver Alertmanager delivers to, and Alertmanager with the shipped
+    // configuration pointed at it (and its waits shortened).
+    webhook = createHttpServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => {
+        body += chunk;
+      });
+      request.on('end', () => {
+        const notification = JSON.parse(body);
+        for (const alert of notification.alerts) {
+          delivered.push({
+            at: new Date().toISOString(),
+            status: alert.status,
+            labels: alert.labels,
+          });
+        }
+        response.end();
+      });
+    }).listen(0, '127.0.0.1');
+    await once(webhook, 'listening');
+    const webhookPort = (webhook.address() as { port: number }).port;
+    const alertmanagerUrl = `127.0.0.1:${await freePort()}`;
+    if (alertmanagerBinary !== undefined) {
+      const shippedAlertmanager = readShipped('alertmanager/alertmanager.yml');
+      expect(shippedAlertmanager).toContain('http://host.docker.internal:9099/alerts');
+      writeFileSync(
+        join(directory, 'alertmanager.yml'),
+        shippedAlertmanager
+          .replace('host.docker.internal:9099', `127.0.0.1:${webhookPort}`)
+          .replace('group_wait: 30s', 'group_wait: 1s')
+          .replace('group_interval: 5m', 'group_interval: 1s'),
+      );
+      alertmanager = spawn(
+        alertmanagerBinary,
+        [
+          `--config.file=${join(directory, 'alertmanager.yml')}`,
+          `--storage.path=${join(directory, 'alertmanager')}`,
+          `--web.listen-address=${alertmanagerUrl}`,
+          '--cluster.listen-address=',
+          '--log.level=error',
+        ],
+        { stdio: 'ignore' },
+      );
+      const up = await poll(
+        async () => (await fetch(`http://${alertmanagerUrl}/-/ready`)).ok,
+        30_000,
+      );
+      if (!up) throw new Error('Alertmanager did not get ready');
+    }
 
     // The shipped configuration, with the Express target on this machine and a faster scrape.
     // The target of the `app` job (startTelemetry()'s default port) is the same example, standing
@@ -60,10 +122,22 @@ describe.skipIf(binary === undefined)(title, () => {
     expect(shipped).toContain('host.docker.internal:9465');
     expect(shipped).toContain('host.docker.internal:9464');
     expect(shipped).toContain('scrape_interval: 5s');
+    expect(shipped).toContain('  - rules/*.rules.yml');
+    expect(shipped).toContain('"alertmanager:9093"');
+    // The rules on a shorter clock (windows of seconds, `for` of 3 s), so that an alert fires and
+    // resolves within the test; promtool's unit tests (rules.test.ts) cover the real windows.
+    const scaled = scaleRules(readShipped('prometheus/rules/otel-http-red.rules.yml'));
+    writeFileSync(join(directory, 'otel-http-red.rules.yml'), scaled);
     const config = shipped
       .replace('host.docker.internal:9465', target)
       .replace('host.docker.internal:9464', target)
-      .replaceAll('scrape_interval: 5s', 'scrape_interval: 1s');
+      .replace('"alertmanager:9093"', `"${alertmanagerUrl}"`)
+      .replace(
+        '  - rules/*.rules.yml',
+        `  - ${JSON.stringify(join(directory, 'otel-http-red.rules.yml'))}`,
+      )
+      .replaceAll('scrape_interval: 5s', 'scrape_interval: 1s')
+      .replaceAll('evaluation_interval: 5s', 'evaluation_interval: 1s');
     writeFileSync(join(directory, 'prometheus.yml'), config);
 
     api = `http://127.0.0.1:${await freePort()}`;
@@ -88,10 +162,13 @@ describe.skipIf(binary === undefined)(title, () => {
   afterAll(async () => {
     trafficRunning = false;
     await traffic;
-    if (prometheus && prometheus.exitCode === null) {
-      prometheus.kill('SIGTERM');
-      await once(prometheus, 'exit');
+    for (const child of [prometheus, alertmanager]) {
+      if (child && child.exitCode === null) {
+        child.kill('SIGTERM');
+        await once(child, 'exit');
+      }
     }
+    await new Promise((resolve) => webhook?.close(resolve));
     await example?.close();
     await telemetry?.shutdown();
     rmSync(directory, { recursive: true, force: true });
@@ -167,6 +244,120 @@ describe.skipIf(binary === undefined)(title, () => {
     }
   });
 
+  it("answers every variable query of the Grafana dashboard (label_values) with the example's values", async () => {
+    const dashboard = JSON.parse(readShipped('grafana/dashboards/otel-http-red.json'));
+    const variables: { name: string; query: { query: string } }[] = dashboard.templating.list;
+    const values: Record<string, string> = { job: 'otel-http-examples', framework: 'express' };
+    const expected: Record<string, string> = {
+      job: 'otel-http-examples',
+      framework: 'express',
+      route: '/users/:id',
+    };
+    expect(variables.map((variable) => variable.name)).toEqual(Object.keys(expected));
+    for (const variable of variables) {
+      const match = /^label_values\((.+), (\w+)\)$/.exec(variable.query.query);
+      expect(match, variable.query.query).not.toBeNull();
+      const selector = (match?.[1] ?? '').replace(
+        /\$(\w+)/g,
+        (_, name: string) => values[name] ?? '.*',
+      );
+      const url = `${api}/api/v1/label/${match?.[2]}/values?match[]=${encodeURIComponent(selector)}`;
+      const body = await (await fetch(url)).json();
+      expect(body.status).toBe('success');
+      expect(body.data, variable.name).toContain(expected[variable.name]);
+    }
+  });
+
+  it('answers every expression of the shipped rules, on the real windows', async () => {
+    const rules = ruleExpressions(readShipped('prometheus/rules/otel-http-red.rules.yml'));
+    const file = fileURLToPath(new URL('prometheus/rules/otel-http-red.rules.yml', observability));
+    const check = spawnSync(findOnPath('promtool') as string, ['check', 'rules', file], {
+      encoding: 'utf8',
+    });
+    expect(check.stdout).toContain(`SUCCESS: ${rules.length} rules found`);
+    // Alerts that hold while /error fails every request; the latency alerts do not (the example is
+    // fast), so their expressions are only required to evaluate, and the recordings they read
+    // to have data.
+    const holding = /^(HttpRouteErrorRatioHigh|HttpRouteAvailabilityBurn)/;
+    for (const rule of rules) {
+      let result: Series[] = [];
+      const expected = rule.record !== undefined || holding.test(rule.alert as string);
+      await poll(async () => {
+        result = await query(rule.expr);
+        if (rule.alert !== undefined && expected) {
+          return (
+            labelsOf(result, { http_route: '/error', job: 'otel-http-examples' }) !== undefined
+          );
+        }
+        return !expected || result.length > 0;
+      }, 30_000);
+      if (!expected) continue;
+      expect(result.length, `${rule.record ?? rule.alert}: ${rule.expr}`).toBeGreaterThan(0);
+      if (rule.alert !== undefined) {
+        expect(
+          labelsOf(result, { http_route: '/error', job: 'otel-http-examples' }),
+          rule.alert,
+        ).toMatchObject({
+          service: 'example-express',
+          framework: 'express',
+        });
+      }
+    }
+  });
+
+  it.skipIf(alertmanagerBinary === undefined)(
+    'fires the error-ratio alert for /error through Alertmanager to a webhook, and resolves it when the failures stop',
+    async () => {
+      const isErrorRatio = (entry: (typeof delivered)[number], status: string) =>
+        entry.status === status &&
+        entry.labels.alertname === 'HttpRouteErrorRatioHigh' &&
+        entry.labels.http_route === '/error' &&
+        entry.labels.service === 'example-express';
+      const fired = await poll(
+        async () => delivered.some((entry) => isErrorRatio(entry, 'firing')),
+        60_000,
+      );
+      expect(fired, JSON.stringify(delivered.slice(-5))).toBe(true);
+      const firing = delivered.find((entry) => isErrorRatio(entry, 'firing'));
+      expect(firing?.labels).toMatchObject({
+        service: 'example-express',
+        framework: 'express',
+        job: 'otel-http-examples',
+        severity: 'warning',
+      });
+      // No alert for a route that does not fail.
+      expect(delivered.filter((entry) => entry.labels.http_route === '/users/:id')).toEqual([]);
+
+      errorsRunning = false;
+      const resolved = await poll(
+        async () => delivered.some((entry) => isErrorRatio(entry, 'resolved')),
+        90_000,
+      );
+      expect(resolved, JSON.stringify(delivered.slice(-5))).toBe(true);
+      const resolution = delivered.find((entry) => isErrorRatio(entry, 'resolved'));
+      console.log(
+        `HttpRouteErrorRatioHigh /error: firing delivered ${firing?.at}, resolved delivered ${resolution?.at}`,
+      );
+    },
+    180_000,
+  );
+
+  it('shows a stopped example as a target that is down, and keeps answering', async () => {
+    trafficRunning = false;
+    await traffic;
+    // The example's metrics endpoint is the SDK's: shutting it down stops the endpoint.
+    await telemetry?.shutdown();
+    telemetry = undefined;
+    const down = await queryUntil('up{job="otel-http-examples", framework="express"}', (result) =>
+      result.some((entry) => entry.value[1] === '0'),
+    );
+    expect(down.map((entry) => entry.value[1])).toEqual(['0']);
+    // The series it left are marked stale, and still there to query over a range.
+    expect(
+      (await query('count(last_over_time(http_server_request_duration_count[5m]))')).length,
+    ).toBe(1);
+  });
+
   type Series = { metric: Record<string, string>; value: [number, string] };
 
   async function query(promql: string): Promise<Series[]> {
@@ -205,14 +396,58 @@ function labelsOf(result: { metric: Record<string, string> }[], labels: Record<s
   return findSeries(result, labels)?.metric;
 }
 
-/** The example's routes, over and over, so that every series keeps a rate. */
-async function sendTrafficUntilStopped(url: string, running: () => boolean) {
+/** Every `expr` of a rule file in the style of ours (`expr:` inline, or `>-` and indented lines). */
+function ruleExpressions(text: string) {
+  const rules: { record?: string; alert?: string; expr: string }[] = [];
+  const lines = text.split('\n');
+  let current: { record?: string; alert?: string } = {};
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index] as string;
+    const name = /^\s+- (record|alert): (\S+)/.exec(line);
+    if (name) current = { [name[1] as string]: name[2] };
+    const expr = /^(\s+)expr: (.*)$/.exec(line);
+    if (!expr) continue;
+    let value = expr[2] as string;
+    if (value === '>-') {
+      const indent = (expr[1] as string).length;
+      const body: string[] = [];
+      while ((/^(\s*)/.exec(lines[index + 1] ?? '')?.[1]?.length ?? 0) > indent)
+        body.push((lines[++index] as string).trim());
+      value = body.join(' ');
+    }
+    rules.push({ ...current, expr: value });
+  }
+  return rules;
+}
+
+/** The rules on a clock of seconds instead of minutes: the windows and the `for` durations. */
+function scaleRules(text: string) {
+  const windows: Record<string, string> = {
+    '5m': '10s',
+    '30m': '15s',
+    '1h': '20s',
+    '6h': '30s',
+    '3d': '40s',
+  };
+  return text
+    .replace(/\[(5m|30m|1h|6h|3d)\]/g, (_, window: string) => `[${windows[window]}]`)
+    .replace(/for: \d+[mh]/g, 'for: 3s');
+}
+
+let errorsRunning = true;
+
+/** The example's routes, over and over, so that every series keeps a rate (/error until told). */
+async function sendTrafficUntilStopped(
+  url: string,
+  running: () => boolean,
+  failing: () => boolean = () => true,
+) {
   const order = JSON.stringify({ userId: '1', items: [{ productId: 'p1', quantity: 1 }] });
   while (running()) {
     await Promise.all([
       fetch(`${url}/users/1`).then((r) => r.arrayBuffer()),
       fetch(`${url}/orders/2`).then((r) => r.arrayBuffer()),
-      fetch(`${url}/error`).then((r) => r.arrayBuffer()),
+      failing() ? fetch(`${url}/error`).then((r) => r.arrayBuffer()) : undefined,
       fetch(`${url}/orders`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
