@@ -45,10 +45,88 @@ describe('the observability stack', () => {
     expect(existsSync(new URL(mount?.[1] as string, observability))).toBe(true);
     expect(compose).toContain('command: ["--config=/etc/jaeger/config.yaml"]');
 
+    // Addresses come from the environment; the defaults are compose's.
     const jaeger = readShipped('jaeger.yaml');
     expect(jaeger).toMatch(/receivers: \[otlp\]/);
-    expect(jaeger).toMatch(/grpc:\n\s+endpoint: 0\.0\.0\.0:4317/);
-    expect(jaeger).toMatch(/endpoint: 0\.0\.0\.0:16686/);
-    expect(readShipped('otel-collector.yaml')).toMatch(/otlp\/jaeger:\n\s+endpoint: jaeger:4317/);
+    expect(jaeger).toMatch(
+      /grpc:\n\s+endpoint: \$\{env:JAEGER_OTLP_GRPC_LISTEN:-0\.0\.0\.0:4317\}/,
+    );
+    expect(jaeger).toMatch(/endpoint: \$\{env:JAEGER_QUERY_HTTP_ENDPOINT:-0\.0\.0\.0:16686\}/);
+    expect(readShipped('otel-collector.yaml')).toMatch(
+      /otlp\/jaeger:\n\s+endpoint: \$\{env:JAEGER_OTLP_GRPC_ENDPOINT:-jaeger:4317\}/,
+    );
+  });
+
+  it('runs the versions CI runs without Docker, with the same configuration files', () => {
+    // The collector is Jaeger's binary too (built from jaeger-build/go.mod, Jaeger 1.75.0 = 2.12.0).
+    expect(readShipped('jaeger-build/go.mod')).toContain('github.com/jaegertracing/jaeger v1.75.0');
+    expect(compose.match(/image: jaegertracing\/jaeger:2\.12\.0\n/g)).toHaveLength(2);
+    expect(compose).toContain('- ./otel-collector.yaml:/etc/otelcol/config.yaml:ro');
+    // Debian bookworm's prometheus 2.42 and prometheus-alertmanager 0.25.
+    expect(compose).toContain('image: prom/prometheus:v2.42.0\n');
+    expect(compose).toContain('image: prom/alertmanager:v0.25.0\n');
+    expect(compose).toContain('- ./prometheus:/etc/prometheus:ro');
+    expect(compose).toContain(
+      '- ./alertmanager/alertmanager.yml:/etc/alertmanager/alertmanager.yml:ro',
+    );
+  });
+});
+
+/** The fields Grafana 12 reads from a provisioned dashboard, its panels and its variables. */
+describe('the Grafana dashboard JSON', () => {
+  const dashboard = JSON.parse(readShipped('grafana/dashboards/otel-http-red.json'));
+  const panels: Record<string, unknown>[] = dashboard.panels.flatMap(
+    (panel: { panels?: Record<string, unknown>[] }) => [panel, ...(panel.panels ?? [])],
+  );
+
+  it('has a uid, a title, a schema version and a time range', () => {
+    expect(dashboard.uid).toMatch(/^[a-zA-Z0-9_-]{1,40}$/);
+    expect(dashboard.title).toBeTypeOf('string');
+    expect(dashboard.schemaVersion).toBeGreaterThanOrEqual(36);
+    expect(dashboard.time).toEqual({ from: expect.any(String), to: expect.any(String) });
+  });
+
+  it('gives every panel a unique id, a known type, a grid position and Prometheus targets', () => {
+    const ids = panels.map((panel) => panel.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const panel of panels) {
+      expect(['row', 'timeseries', 'stat', 'table', 'gauge', 'bargauge', 'text']).toContain(
+        panel.type,
+      );
+      const grid = panel.gridPos as Record<string, number>;
+      for (const key of ['h', 'w', 'x', 'y'])
+        expect(Number.isInteger(grid[key]), `${panel.title} gridPos.${key}`).toBe(true);
+      expect(grid.x + grid.w).toBeLessThanOrEqual(24);
+      if (panel.type === 'row') continue;
+      expect(panel.title).toBeTypeOf('string');
+      expect(panel.datasource).toEqual({ type: 'prometheus', uid: expect.any(String) });
+      const targets = panel.targets as { refId: string; expr: string }[];
+      expect(targets.length).toBeGreaterThan(0);
+      expect(new Set(targets.map((target) => target.refId)).size).toBe(targets.length);
+      for (const target of targets) expect(target.expr).toMatch(/http_server_/);
+      expect(panel.fieldConfig).toMatchObject({
+        defaults: expect.any(Object),
+        overrides: expect.any(Array),
+      });
+    }
+  });
+
+  it('declares every variable the queries use, as a Prometheus query variable', () => {
+    const variables: Record<string, unknown>[] = dashboard.templating.list;
+    const names = variables.map((variable) => variable.name);
+    for (const variable of variables) {
+      expect(variable.type).toBe('query');
+      expect(variable.datasource).toEqual({ type: 'prometheus', uid: expect.any(String) });
+      expect((variable.query as { query: string }).query).toMatch(/^label_values\(/);
+      expect([1, 2]).toContain(variable.refresh);
+      expect(variable.current).toEqual(expect.objectContaining({ value: expect.anything() }));
+    }
+    const used = new Set(
+      JSON.stringify(dashboard.panels)
+        .match(/\$(\w+)/g)
+        ?.map((name) => name.slice(1))
+        .filter((name) => !name.startsWith('__')),
+    );
+    for (const name of used) expect(names, `$${name}`).toContain(name);
   });
 });
