@@ -9,7 +9,9 @@
  * `pnpm stack` builds Jaeger once into a cache directory outside the repository (from the Go
  * module in jaeger-build/, pinned by its go.sum), installs Debian's prometheus and
  * prometheus-alertmanager when they are missing, starts everything and the examples, and stops it
- * all on Ctrl-C. The tests import the same functions and start the parts they need on free ports.
+ * all on Ctrl-C (`--tail-sampling` adds the collector's tail-sampling overlay; `--install-only`
+ * installs and builds, and starts nothing). The tests import the same functions and start the
+ * parts they need on free ports.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import {
@@ -378,6 +380,11 @@ async function main() {
   const prefix = (name) => (line) => console.log(`[${name.padEnd(12)}] ${line}`);
   installDebianPackages();
   const binary = buildJaeger();
+  // CI's step: what the stack needs, installed and built (or found in the cache), nothing started.
+  if (process.argv.includes('--install-only')) {
+    console.log(`${binary}: ready`);
+    return;
+  }
   const ports = DEFAULT_PORTS;
   const directory = mkdtempSync(join(tmpdir(), 'otel-http-stack-'));
   const running = [];
