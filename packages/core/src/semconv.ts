@@ -1,7 +1,11 @@
 /**
- * The semantic-convention names this library emits, in one place. Stable HTTP conventions
- * (v1.23+), plus the old names emitted only under `OTEL_SEMCONV_STABILITY_OPT_IN=http/dup`.
+ * The semantic-convention names this library emits, in one place. Stable HTTP conventions as of
+ * {@link SEMCONV_VERSION}, plus the old names emitted only under
+ * `OTEL_SEMCONV_STABILITY_OPT_IN=http/dup`.
  */
+
+/** The semantic-conventions release the packages implement (see docs/semconv-audit.md). */
+export const SEMCONV_VERSION = '1.44.0';
 
 export const ATTR_HTTP_REQUEST_METHOD = 'http.request.method';
 export const ATTR_HTTP_REQUEST_METHOD_ORIGINAL = 'http.request.method_original';
@@ -57,7 +61,10 @@ export const OTHER = '_OTHER';
 /** `error.type` of a request whose client went away before the response was complete. */
 export const ERROR_TYPE_ABORTED = 'aborted';
 
-/** Methods of RFC 9110 plus PATCH (RFC 5789): the default known set, matched case-sensitively. */
+/**
+ * The default known set, matched case-sensitively: the methods of RFC 9110, PATCH (RFC 5789) and
+ * QUERY (the safe method with a body, in the conventions' list since v1.38).
+ */
 export const DEFAULT_KNOWN_METHODS: readonly string[] = [
   'CONNECT',
   'DELETE',
@@ -67,6 +74,7 @@ export const DEFAULT_KNOWN_METHODS: readonly string[] = [
   'PATCH',
   'POST',
   'PUT',
+  'QUERY',
   'TRACE',
 ];
 

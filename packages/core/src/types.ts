@@ -197,8 +197,9 @@ export interface OtelHttpOptions {
    */
   exceptionLimits?: { messageLength?: number; stacktraceLength?: number };
   /**
-   * Methods known to the application; others are reported as `_OTHER`. Default: the nine of RFC
-   * 9110 + PATCH, or `OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS` (comma-separated) when set.
+   * Methods known to the application; others are reported as `_OTHER`. Default: the methods of
+   * RFC 9110, PATCH and QUERY, or `OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS` (comma-separated) when
+   * set. Either list replaces the default one; it is not added to it.
    */
   knownMethods?: readonly string[];
   /**

@@ -1,4 +1,5 @@
 import { ATTRIBUTE_CHECKS } from './attributes.js';
+import { CURRENT_SEMCONV_CHECKS } from './current-semconv.js';
 import { METRIC_CHECKS } from './metrics.js';
 import { OPTION_CHECKS } from './options.js';
 import { PROPAGATION_CHECKS } from './propagation.js';
@@ -14,4 +15,5 @@ export const CHECKS: readonly Check[] = [
   ...STREAMING_CHECKS,
   ...METRIC_CHECKS,
   ...OPTION_CHECKS,
+  ...CURRENT_SEMCONV_CHECKS,
 ];
