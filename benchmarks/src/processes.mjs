@@ -54,7 +54,7 @@ function spawnNode(node, entry, args, cpu, nodeFlags = []) {
  * @param {number} [timeoutMs]
  * @returns {Promise<T>}
  */
-function nextMessage(child, type, what, timeoutMs = STARTUP_TIMEOUT_MS) {
+export function nextMessage(child, type, what, timeoutMs = STARTUP_TIMEOUT_MS) {
   return new Promise((resolve, reject) => {
     const cleanup = () => {
       clearTimeout(timer);
@@ -100,7 +100,7 @@ function nextMessage(child, type, what, timeoutMs = STARTUP_TIMEOUT_MS) {
  *
  * @param {import('node:child_process').ChildProcess} child
  */
-async function stopChild(child) {
+export async function stopChild(child) {
   // Never started (spawn failed), or already gone.
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -6,6 +6,7 @@
 import { FRAMEWORKS, MODES } from '../matrix.mjs';
 import { registerOfficialInstrumentation } from './official.mjs';
 import { startTelemetry } from './telemetry.mjs';
+import { createWindow } from './window.mjs';
 
 /**
  * @typedef {object} ReadyMessage
@@ -20,6 +21,17 @@ import { startTelemetry } from './telemetry.mjs';
  * @property {number} handled Requests the route handler answered since the start.
  * @property {{ server: number, other: number }} spans
  * @property {number} durationPoints
+ */
+
+/**
+ * The answer to `window-close` (see window.mjs): what the handler answered and V8 allocated since
+ * `window-open`.
+ *
+ * @typedef {object} WindowMessage
+ * @property {'window'} type
+ * @property {number} handled
+ * @property {number} allocatedBytes
+ * @property {number} gcCount
  */
 
 const [framework, mode] = process.argv.slice(2);
@@ -41,7 +53,22 @@ let handled = 0;
 const app = await import(`./apps/${knownFramework}.mjs`);
 const port = await app.startApp({ mode: knownMode, official, onHandled: () => handled++ });
 
+const window = createWindow();
+let handledAtOpen = 0;
 process.on('message', async (/** @type {{ type?: string }} */ message) => {
+  if (message.type === 'window-open') {
+    handledAtOpen = handled;
+    window.open();
+    send({ type: 'window-open' });
+    return;
+  }
+  if (message.type === 'window-close') {
+    const figures = window.close();
+    /** @type {WindowMessage} */
+    const reply = { type: 'window', handled: handled - handledAtOpen, ...figures };
+    send(reply);
+    return;
+  }
   if (message.type !== 'counts') return;
   const counts = await telemetry.counts();
   /** @type {CountsMessage} */
