@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const RUNTIME_REPORT = /^runtime-(.+)-(.+)\.json$/;
+const RUNTIME_REPORT = /^runtime-(bun|deno)-(.+)\.json$/;
 const START = '<!-- runtime-table:start -->';
 const END = '<!-- runtime-table:end -->';
 
@@ -114,7 +114,10 @@ export function renderRuntimeSummary({ runs, suites }) {
   const extra = [
     ['Hono on Cloudflare workerd (`nodejs_compat`)', 'Hono on Cloudflare'],
     ['Hono on Deno.serve with `OTEL_DENO=true`', 'Hono on Deno.serve with Deno'],
-    ['NestJS, `@nestjs/platform-express`', 'NestJS on @nestjs/platform-express'],
+    [
+      'NestJS, `@nestjs/platform-express` (one known gap, below)',
+      'NestJS on @nestjs/platform-express',
+    ],
     ['NestJS, `@nestjs/platform-fastify`', 'NestJS on @nestjs/platform-fastify'],
   ];
   lines.push(
