@@ -5,7 +5,7 @@
 //   node src/cli.mjs release                                changeset version + npm publish --dry-run
 //   node src/cli.mjs matrix [options]                       installed tarballs, every runtime
 //   node src/cli.mjs conformance-table <reports> [--out f]  the matrix's conformance results
-//   node src/cli.mjs runtime-table <reports> [--readme f] [--doc f]  Bun, Deno, workerd, NestJS
+//   node src/cli.mjs runtime-table <reports> [--readme f] [--doc f] [--out f]  Bun, Deno, NestJS
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -106,7 +106,7 @@ async function conformanceTableCommand(args) {
 async function runtimeTableCommand(args) {
   const { values, positionals } = parseArgs({
     args,
-    options: { readme: { type: 'string' }, doc: { type: 'string' } },
+    options: { readme: { type: 'string' }, doc: { type: 'string' }, out: { type: 'string' } },
     allowPositionals: true,
   });
   if (positionals.length !== 1) {
@@ -120,7 +120,9 @@ async function runtimeTableCommand(args) {
   const checks = `${source}\n\n${renderRuntimeChecks(runs)}`;
   if (values.readme) replaceBlock(values.readme, summary, '## Runtimes and NestJS');
   if (values.doc) replaceBlock(values.doc, checks, '## Bun and Deno');
-  if (!values.readme && !values.doc) process.stdout.write(`${summary}\n\n${checks}\n`);
+  const both = `${summary}\n\n${checks}\n`;
+  if (values.out) writeFileSync(values.out, both);
+  else if (!values.readme && !values.doc) process.stdout.write(both);
   return true;
 }
 
