@@ -1,6 +1,7 @@
 import type { MeterProvider, Span, TextMapPropagator, TracerProvider } from '@opentelemetry/api';
 import { callSafely, logger } from './diag.js';
-import { DEFAULT_EXCEPTION_LIMITS } from './errors.js';
+import { createExceptionRecorder, DEFAULT_EXCEPTION_LIMITS, exceptionSignalOf } from './errors.js';
+import { MAX_SYNTHETIC_TYPE_LENGTH, syntheticTypeOf } from './request-attributes.js';
 import {
   ALWAYS_REDACTED_HEADERS,
   DEFAULT_KNOWN_METHODS,
@@ -52,6 +53,7 @@ export function resolveConfig(options: OtelHttpOptions): ResolvedConfig {
     tracing: options.tracing !== false,
     metrics: Object.freeze({ ...metrics }),
     recordException: options.recordException !== false,
+    exceptionSignal: exceptionSignalOption(options.exceptionSignal),
     exceptionLimits: Object.freeze({
       messageLength: limitOption(
         options.exceptionLimits?.messageLength,
@@ -76,6 +78,16 @@ export function resolveConfig(options: OtelHttpOptions): ResolvedConfig {
     ]),
     redactQueryParams: new Set(redactions),
   });
+}
+
+const EXCEPTION_SIGNALS: ReadonlySet<unknown> = new Set(['span', 'logs', 'logs/dup']);
+
+function exceptionSignalOption(value: unknown): ResolvedConfig['exceptionSignal'] {
+  const fromEnv = () => exceptionSignalOf(readEnv('OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN'));
+  if (value === undefined) return fromEnv();
+  if (EXCEPTION_SIGNALS.has(value)) return value as ResolvedConfig['exceptionSignal'];
+  logger.warn(`exceptionSignal must be 'span', 'logs' or 'logs/dup'; using the environment's`);
+  return fromEnv();
 }
 
 function limitOption(value: unknown, name: string, fallback: number): number {
@@ -159,13 +171,18 @@ export interface RequestRules {
   readonly responseHook:
     | ((span: Span, info: RequestInfo, outcome: RequestOutcome) => void)
     | undefined;
+  /** Records a failed request's error as the configured signal says; `undefined`: not at all. */
+  readonly recordException: ((span: Span, error: unknown) => void) | undefined;
+  /** `user_agent.synthetic.type` of a request; `undefined` when the option is off. */
+  readonly syntheticTypeOf: ((info: RequestInfo) => string | undefined) | undefined;
 }
 
 /** Resolves the options of one middleware into its {@link RequestRules}. */
 export function resolveRules(options: OtelHttpOptions): RequestRules {
   const { route, spanName, requestHook, responseHook } = options;
+  const config = resolveConfig(options);
   return Object.freeze({
-    config: resolveConfig(options),
+    config,
     tracerProvider: options.tracerProvider,
     meterProvider: options.meterProvider,
     propagator: options.propagator,
@@ -199,7 +216,34 @@ export function resolveRules(options: OtelHttpOptions): RequestRules {
         : (span: Span, info: RequestInfo, outcome: RequestOutcome) => {
             callSafely('responseHook', () => responseHook(span, info, outcome), undefined);
           },
+    recordException: config.recordException
+      ? createExceptionRecorder({
+          signal: config.exceptionSignal,
+          limits: config.exceptionLimits,
+          side: 'server',
+          loggerProvider: options.loggerProvider,
+        })
+      : undefined,
+    syntheticTypeOf: compileSyntheticType(options.syntheticType),
   });
+}
+
+/**
+ * `true`: the built-in classifier; a function: the user's, contained, its answer kept only when a
+ * non-empty string and cut to {@link MAX_SYNTHETIC_TYPE_LENGTH} characters (it is a metric label).
+ */
+function compileSyntheticType(
+  option: OtelHttpOptions['syntheticType'],
+): ((info: RequestInfo) => string | undefined) | undefined {
+  if (option === undefined || option === false) return undefined;
+  if (option === true) return syntheticTypeOf;
+  return (info) => {
+    const type: unknown = callSafely('the syntheticType option', () => option(info), undefined);
+    if (typeof type !== 'string' || type.length === 0) return undefined;
+    return type.length > MAX_SYNTHETIC_TYPE_LENGTH
+      ? type.slice(0, MAX_SYNTHETIC_TYPE_LENGTH)
+      : type;
+  };
 }
 
 /**

@@ -17,7 +17,6 @@ import {
 } from '@opentelemetry/api';
 import { type RequestRules, resolveRules } from './config.js';
 import { logger } from './diag.js';
-import { exceptionOf } from './errors.js';
 import { type ActiveCount, createInstruments, type ServerInstruments } from './metrics.js';
 import { oldMetricAttributes } from './old-semconv.js';
 import { parentOf } from './parent-context.js';
@@ -39,7 +38,12 @@ import {
   validStatus,
 } from './response-attributes.js';
 import { traceResponseHeader } from './response-header.js';
-import { ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_ROUTE, ATTR_URL_SCHEME } from './semconv.js';
+import {
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_ROUTE,
+  ATTR_URL_SCHEME,
+  ATTR_USER_AGENT_SYNTHETIC_TYPE,
+} from './semconv.js';
 import type {
   OtelHttpOptions,
   RequestHandle,
@@ -192,7 +196,12 @@ class ServerRequestHandle implements RequestHandle {
     this.method = method;
     this.endpoints = resolveEndpoints(info, config.trustProxy);
     const base = instrumentation.baseAttributesFor(method, this.endpoints.scheme);
-    this.base = base.attributes;
+    // `user_agent.synthetic.type` is on the duration and body sizes, not on active_requests.
+    const syntheticType = rules.syntheticTypeOf?.(info);
+    this.base =
+      syntheticType === undefined
+        ? base.attributes
+        : { ...base.attributes, [ATTR_USER_AGENT_SYNTHETIC_TYPE]: syntheticType };
     this.active = instruments.activeRequests?.enter(base.key, base.attributes);
 
     const rpc = active.getValue(RPC_METADATA_KEY) as RpcMetadata | undefined;
@@ -201,7 +210,9 @@ class ServerRequestHandle implements RequestHandle {
       this.span = rpc.span;
       this.ownsSpan = false;
       if (rpc.addRequestAttributes) {
-        this.span.setAttributes(startAttributes(info, config, method, original, this.endpoints));
+        this.span.setAttributes(
+          startAttributes(info, config, method, original, this.endpoints, syntheticType),
+        );
       }
       this.context = new RequestContext(active, undefined, this);
     } else {
@@ -211,7 +222,14 @@ class ServerRequestHandle implements RequestHandle {
           spanNameOf(method, undefined),
           {
             kind: SpanKind.SERVER,
-            attributes: startAttributes(info, config, method, original, this.endpoints),
+            attributes: startAttributes(
+              info,
+              config,
+              method,
+              original,
+              this.endpoints,
+              syntheticType,
+            ),
             links: link ? [link] : undefined,
             root: link !== undefined,
             startTime: this.startTime,
@@ -252,15 +270,8 @@ class ServerRequestHandle implements RequestHandle {
     if (this.ended || this.hasError) return;
     this.error = error;
     this.hasError = true;
-    const { config } = this.rules;
-    if (this.rpc !== undefined && config.recordException) {
-      // The owning instrumentation may end its span before we see the response close.
-      try {
-        this.span.recordException(exceptionOf(error, config.exceptionLimits));
-      } catch (failure) {
-        logger.error('recording the exception failed', failure);
-      }
-    }
+    // The owning instrumentation may end its span before we see the response close.
+    if (this.rpc !== undefined) this.rules.recordException?.(this.span, error);
   }
 
   discard(): void {
@@ -301,18 +312,17 @@ class ServerRequestHandle implements RequestHandle {
     this.recordMetrics(endTime, status, route, failure, responseBodySize);
 
     const span = this.span;
+    // On a span we do not own, recordError has recorded the exception already. Recorded before
+    // the sampling test: an exception log record does not depend on the span being sampled.
+    if (failure !== undefined && this.hasError && this.ownsSpan) {
+      this.rules.recordException?.(span, this.error);
+    }
     // A runtime's span gets our end attributes too; instrumentation-http sets its own.
     const annotates = this.ownsSpan || this.rpc?.addRequestAttributes === true;
     if (!annotates || !span.isRecording()) return;
     const { config, responseHook } = this.rules;
     span.setAttributes(endSpanAttributes(config, status, route, failure, responseBodySize));
-    if (failure !== undefined) {
-      span.setStatus({ code: SpanStatusCode.ERROR });
-      // On a span we do not own, recordError has recorded the exception already.
-      if (this.hasError && config.recordException && this.rpc === undefined) {
-        span.recordException(exceptionOf(this.error, config.exceptionLimits));
-      }
-    }
+    if (failure !== undefined) span.setStatus({ code: SpanStatusCode.ERROR });
     if (outcome.responseHeader !== undefined && config.captureResponseHeaders.length > 0) {
       span.setAttributes(responseHeaderAttributes(config, outcome.responseHeader));
     }

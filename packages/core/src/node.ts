@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Context, context } from '@opentelemetry/api';
-import { exceptionOf } from './errors.js';
+import { recordServerException } from './errors.js';
 import { protocolVersionOf, splitTarget } from './http.js';
 import type { RequestHandle, RequestInfo, ServerInstrumentation } from './types.js';
 
@@ -216,8 +216,8 @@ function byteLengthOf(chunk: unknown, encoding: unknown): number {
  * Reports an error the handler chain raised for a Node request. Until the head is sent it may
  * still decide the outcome ({@link RequestHandle.recordError}: core judges it by the status the
  * client gets). Once the head is out, the client has its status, whatever the framework does with
- * the error: it is recorded as an `exception` event (when exceptions are recorded) and changes
- * neither the status code nor `error.type`.
+ * the error: it is recorded as an exception (when exceptions are recorded, in the configured
+ * signal) and changes neither the status code nor `error.type`.
  */
 export function recordNodeRequestError(
   instrumentation: ServerInstrumentation,
@@ -230,9 +230,7 @@ export function recordNodeRequestError(
     handle.recordError(error);
     return;
   }
-  if (instrumentation.config.recordException && handle.span.isRecording()) {
-    handle.span.recordException(exceptionOf(error, instrumentation.config.exceptionLimits));
-  }
+  recordServerException(instrumentation, handle.span, error);
 }
 
 /** Where a bound emitter keeps the context its listeners run in, and the `emit` it had before. */

@@ -24,7 +24,10 @@ import {
   ATTR_URL_QUERY,
   ATTR_URL_SCHEME,
   ATTR_USER_AGENT_ORIGINAL,
+  ATTR_USER_AGENT_SYNTHETIC_TYPE,
   OTHER,
+  SYNTHETIC_TYPE_BOT,
+  SYNTHETIC_TYPE_TEST,
 } from './semconv.js';
 import type { RequestInfo, ResolvedConfig } from './types.js';
 
@@ -44,6 +47,33 @@ export function normalizeMethod(
 ): { method: string; original: string | undefined } {
   if (known.has(method)) return { method, original: undefined };
   return { method: OTHER, original: method.slice(0, MAX_METHOD_LENGTH) };
+}
+
+/** Longest `user_agent.synthetic.type` a custom classifier may give; the rest is cut. */
+export const MAX_SYNTHETIC_TYPE_LENGTH = 32;
+
+/**
+ * Synthetic monitors and load/browser test tools, by their `User-Agent` product tokens. Tested
+ * before {@link BOT_AGENTS}: several monitors call themselves bots (`Pingdom.com_bot`,
+ * `UptimeRobot`).
+ */
+const TEST_AGENTS =
+  /Datadog\/Synthetics|Pingdom|UptimeRobot|StatusCake|Site24x7|Checkly|\bk6\/|HeadlessChrome|Cypress\/|Playwright/i;
+/** Crawlers, spiders and link-preview fetchers. */
+const BOT_AGENTS = /(?:bot|crawler|spider|slurp)\b|facebookexternalhit|mediapartners-google/i;
+
+/**
+ * The built-in `user_agent.synthetic.type` classifier (`syntheticType: true`): `test` for the
+ * synthetic monitors and test tools of {@link TEST_AGENTS}, `bot` for a `User-Agent` naming a bot,
+ * crawler or spider, `undefined` for everything else (and for no `User-Agent`). Only these two
+ * values, so the metric label stays bounded; the first 1,024 characters are looked at.
+ */
+export function syntheticTypeOf(info: RequestInfo): string | undefined {
+  const userAgent = firstHeaderValue(info.header('user-agent'))?.slice(0, MAX_USER_AGENT_LENGTH);
+  if (userAgent === undefined || userAgent.length === 0) return undefined;
+  if (TEST_AGENTS.test(userAgent)) return SYNTHETIC_TYPE_TEST;
+  if (BOT_AGENTS.test(userAgent)) return SYNTHETIC_TYPE_BOT;
+  return undefined;
 }
 
 /** The scheme, server and client as seen through proxies the application trusts. */
@@ -119,6 +149,7 @@ export function startAttributes(
   method: string,
   methodOriginal: string | undefined,
   endpoints: Endpoints,
+  syntheticType?: string,
 ): Attributes {
   const attributes: Attributes = {
     [ATTR_HTTP_REQUEST_METHOD]: method,
@@ -149,6 +180,7 @@ export function startAttributes(
   if (userAgent !== undefined) {
     attributes[ATTR_USER_AGENT_ORIGINAL] = userAgent.slice(0, MAX_USER_AGENT_LENGTH);
   }
+  if (syntheticType !== undefined) attributes[ATTR_USER_AGENT_SYNTHETIC_TYPE] = syntheticType;
   if (config.metrics.requestBodySize) {
     const size = requestBodySizeOf(info);
     if (size !== undefined) attributes[ATTR_HTTP_REQUEST_BODY_SIZE] = size;

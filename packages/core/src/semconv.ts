@@ -27,6 +27,24 @@ export const ATTR_HTTP_REQUEST_BODY_SIZE = 'http.request.body.size';
 export const ATTR_HTTP_RESPONSE_BODY_SIZE = 'http.response.body.size';
 export const ATTR_HTTP_REQUEST_HEADER_PREFIX = 'http.request.header.';
 export const ATTR_HTTP_RESPONSE_HEADER_PREFIX = 'http.response.header.';
+/** Opt-in: `bot`, `test`, or a value of the application's own classifier. */
+export const ATTR_USER_AGENT_SYNTHETIC_TYPE = 'user_agent.synthetic.type';
+export const ATTR_EXCEPTION_TYPE = 'exception.type';
+export const ATTR_EXCEPTION_MESSAGE = 'exception.message';
+export const ATTR_EXCEPTION_STACKTRACE = 'exception.stacktrace';
+
+/** The well-known values of `user_agent.synthetic.type`. */
+export const SYNTHETIC_TYPE_BOT = 'bot';
+export const SYNTHETIC_TYPE_TEST = 'test';
+
+/**
+ * The event names of an exception recorded as a log record, and their advised severity numbers:
+ * ERROR (17) on the server, WARN (13) on the client.
+ */
+export const EVENT_HTTP_SERVER_REQUEST_EXCEPTION = 'http.server.request.exception';
+export const EVENT_HTTP_CLIENT_REQUEST_EXCEPTION = 'http.client.request.exception';
+export const SEVERITY_NUMBER_WARN = 13;
+export const SEVERITY_NUMBER_ERROR = 17;
 
 /** Old (pre-1.23) names, emitted alongside the stable ones in `http/dup` mode. */
 export const OLD_ATTR_HTTP_METHOD = 'http.method';

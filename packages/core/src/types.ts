@@ -1,4 +1,5 @@
 import type {
+  Attributes,
   Context,
   MeterProvider,
   Span,
@@ -105,6 +106,33 @@ export interface ServerInstrumentation {
   readonly config: ResolvedConfig;
 }
 
+/**
+ * Where exceptions go, after `OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN`: `'span'` an `exception`
+ * span event (the default), `'logs'` a log record only, `'logs/dup'` both.
+ */
+export type ExceptionSignal = 'span' | 'logs' | 'logs/dup';
+
+/** The log record an exception becomes under `'logs'` and `'logs/dup'`. */
+export interface ExceptionLogRecord {
+  /** `http.server.request.exception` or `http.client.request.exception`. */
+  eventName: string;
+  /** 17 (ERROR) for a server request, 13 (WARN) for a client request. */
+  severityNumber: number;
+  severityText: string;
+  /** `exception.type`, `exception.message`, `exception.stacktrace`. */
+  attributes: Attributes;
+  /** Carries the request's span, so the record has its trace and span ids. */
+  context: Context;
+}
+
+/**
+ * The part of a `LoggerProvider` of `@opentelemetry/api-logs` that exception log records need,
+ * spelled out so that core does not depend on that package: the SDK's `LoggerProvider` fits it.
+ */
+export interface ExceptionLoggerProvider {
+  getLogger(name: string, version?: string): { emit(record: ExceptionLogRecord): void };
+}
+
 /** Which of the RED metrics to record. */
 export interface MetricsOptions {
   /** `http.server.request.duration`. Default `true`. */
@@ -188,8 +216,27 @@ export interface OtelHttpOptions {
   tracing?: boolean;
   /** Which metrics to record; `false` records none. Default: duration and active requests. */
   metrics?: boolean | MetricsOptions;
-  /** Add an `exception` event for a failed request's error. Default `true`. */
+  /** Record a failed request's error as an exception (see {@link exceptionSignal}). Default `true`. */
   recordException?: boolean;
+  /**
+   * How exceptions are recorded: `'span'` as an `exception` span event, `'logs'` as a log record
+   * `http.server.request.exception` (severity ERROR) in the request's span context, `'logs/dup'`
+   * both. Default: from `OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN` (`logs`, `logs/dup`), else `'span'`.
+   */
+  exceptionSignal?: ExceptionSignal;
+  /**
+   * Where exception log records go under `'logs'` / `'logs/dup'`. Default: the global one of
+   * `@opentelemetry/api-logs` (`logs.setGlobalLoggerProvider`), looked up when a record is emitted;
+   * without one, no record is emitted.
+   */
+  loggerProvider?: ExceptionLoggerProvider;
+  /**
+   * Opt-in `user_agent.synthetic.type` on the span and the duration and body-size metrics. `true`
+   * uses the built-in classifier of the `User-Agent` header (`bot` for crawlers, `test` for
+   * synthetic monitors and test tools; see `syntheticTypeOf`); a function is your own, returning
+   * a low-cardinality value or `undefined` (values are cut to 32 characters). Default `false`.
+   */
+  syntheticType?: boolean | ((request: RequestInfo) => string | undefined);
   /**
    * The longest `exception.message` and `exception.stacktrace` an `exception` event gets; longer
    * text is cut. Default: 4,096 and 16,384 characters. The SDK's attribute limits still apply on
@@ -214,6 +261,7 @@ export interface ResolvedConfig {
   readonly tracing: boolean;
   readonly metrics: Readonly<Required<MetricsOptions>>;
   readonly recordException: boolean;
+  readonly exceptionSignal: ExceptionSignal;
   readonly exceptionLimits: Readonly<{ messageLength: number; stacktraceLength: number }>;
   readonly knownMethods: ReadonlySet<string>;
   readonly emitOldSemconv: boolean;

@@ -72,3 +72,17 @@ export function clientErrorType(error: unknown): string {
   }
   return errorType(error);
 }
+
+/**
+ * Whether a failed call was cancelled on purpose by its caller: its abort signal fired for a
+ * reason other than a timeout (`AbortSignal.timeout()` aborts with a `TimeoutError`, a failure).
+ * The conventions do not count such a cancellation as an error.
+ */
+export function cancelledByCaller(signal: AbortSignal | null | undefined): boolean {
+  try {
+    if (signal?.aborted !== true) return false;
+    return (signal.reason as { name?: unknown } | null | undefined)?.name !== 'TimeoutError';
+  } catch {
+    return false;
+  }
+}

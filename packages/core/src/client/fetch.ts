@@ -1,5 +1,5 @@
 import { context } from '@opentelemetry/api';
-import { fetchWireMethod } from './attributes.js';
+import { cancelledByCaller, fetchWireMethod } from './attributes.js';
 import { createHttpClientInstrumentation, type HttpClientOptions } from './http-client.js';
 
 /** The shape of `fetch`: what {@link instrumentedFetch} wraps and returns. */
@@ -14,7 +14,8 @@ export type FetchFunction = (
  * `http.response.status_code`, `error.type`) and sends the active context in the request headers
  * through the global propagator — so that a service instrumented with an otel-http adapter continues
  * the caller's trace. The span ends when the response headers arrive (or the call fails); a 4xx or
- * 5xx marks it as an error. The request, the response and any error are passed through unchanged.
+ * 5xx marks it as an error. A call its caller cancelled through its abort signal is not an error:
+ * no `error.type`, status UNSET, no exception (a timeout signal's `TimeoutError` is one). The request, the response and any error are passed through unchanged.
  *
  * @param fetchImpl - The fetch to wrap. Default: `globalThis.fetch`, looked up at each call.
  * @param options - Providers, propagator, redaction list, known methods, metric toggle.
@@ -49,7 +50,9 @@ export function instrumentedFetch(
             return response;
           },
           (error: unknown) => {
-            handle.end({ error });
+            // `init.signal` replaces the request's own signal in fetch, as the headers do.
+            const signal = init?.signal ?? request?.signal;
+            handle.end(cancelledByCaller(signal) ? { cancelled: true } : { error });
             throw error;
           },
         );

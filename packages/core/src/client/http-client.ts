@@ -16,7 +16,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { resolveConfig } from '../config.js';
-import { exceptionOf } from '../errors.js';
+import { createExceptionRecorder, DEFAULT_EXCEPTION_LIMITS } from '../errors.js';
 import { normalizeMethod } from '../request-attributes.js';
 import {
   ATTR_ERROR_TYPE,
@@ -29,7 +29,7 @@ import {
   DURATION_BUCKETS_SECONDS,
   OTHER,
 } from '../semconv.js';
-import type { ResolvedConfig } from '../types.js';
+import type { ExceptionLoggerProvider, ExceptionSignal, ResolvedConfig } from '../types.js';
 import { SCOPE_NAME, SCOPE_VERSION } from '../version.js';
 import {
   clientErrorType,
@@ -56,6 +56,14 @@ export interface HttpClientOptions {
   knownMethods?: readonly string[];
   /** Record `http.client.request.duration`. Default `true`. */
   metrics?: boolean;
+  /**
+   * How a failed call's error is recorded: `'span'` an `exception` span event, `'logs'` a log
+   * record `http.client.request.exception` (severity WARN) in the span's context, `'logs/dup'`
+   * both. Default: from `OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN`, else `'span'`.
+   */
+  exceptionSignal?: ExceptionSignal;
+  /** Where exception log records go. Default: the global one of `@opentelemetry/api-logs`. */
+  loggerProvider?: ExceptionLoggerProvider;
 }
 
 /** The request being started, as the client is about to send it. */
@@ -72,6 +80,11 @@ export interface ClientRequestOutcome {
   statusCode?: number;
   /** The error the request failed with (network error, abort, timeout). */
   error?: unknown;
+  /**
+   * The caller cancelled the request on purpose (its abort signal, not a timeout): not an error,
+   * so no `error.type`, no exception and the status left UNSET.
+   */
+  cancelled?: boolean;
 }
 
 /** One outgoing request in flight. */
@@ -119,6 +132,7 @@ class HttpClient implements HttpClientInstrumentation {
   private configInstance: ResolvedConfig | undefined;
   private tracerInstance: Tracer | undefined;
   private durationInstance: Histogram | null | undefined;
+  private recorderInstance: ((span: Span, error: unknown) => void) | undefined;
 
   constructor(options: HttpClientOptions) {
     this.options = options;
@@ -129,8 +143,19 @@ class HttpClient implements HttpClientInstrumentation {
     this.configInstance ??= resolveConfig({
       knownMethods: this.options.knownMethods,
       redactQueryParams: this.options.redactQueryParams,
+      exceptionSignal: this.options.exceptionSignal,
     });
     return this.configInstance;
+  }
+
+  get recordException(): (span: Span, error: unknown) => void {
+    this.recorderInstance ??= createExceptionRecorder({
+      signal: this.config.exceptionSignal,
+      limits: DEFAULT_EXCEPTION_LIMITS,
+      side: 'client',
+      loggerProvider: this.options.loggerProvider,
+    });
+    return this.recorderInstance;
   }
 
   get tracer(): Tracer {
@@ -190,7 +215,14 @@ class HttpClient implements HttpClientInstrumentation {
     } catch {
       // A failing propagator must not fail the request: it is sent without context headers.
     }
-    return new ClientHandle(span, spanContext, headers, metricAttributes, this.duration);
+    return new ClientHandle(
+      span,
+      spanContext,
+      headers,
+      metricAttributes,
+      this.duration,
+      this.recordException,
+    );
   }
 }
 
@@ -200,6 +232,7 @@ class ClientHandle implements ClientRequestHandle {
   readonly headers: Readonly<Record<string, string>>;
   private readonly metricAttributes: Attributes;
   private readonly duration: Histogram | undefined;
+  private readonly recordException: (span: Span, error: unknown) => void;
   private readonly startTime = performance.now();
   private ended = false;
 
@@ -209,25 +242,29 @@ class ClientHandle implements ClientRequestHandle {
     headers: Record<string, string>,
     metricAttributes: Attributes,
     duration: Histogram | undefined,
+    recordException: (span: Span, error: unknown) => void,
   ) {
     this.span = span;
     this.context = spanContext;
     this.headers = headers;
     this.metricAttributes = metricAttributes;
     this.duration = duration;
+    this.recordException = recordException;
   }
 
   end(outcome: ClientRequestOutcome): void {
     if (this.ended) return;
     this.ended = true;
     const added: Attributes = {};
-    const { statusCode, error } = outcome;
+    const { statusCode, error, cancelled } = outcome;
     if (typeof statusCode === 'number' && Number.isInteger(statusCode) && statusCode > 0) {
       added[ATTR_HTTP_RESPONSE_STATUS_CODE] = statusCode;
     }
-    if (error !== undefined) {
+    if (cancelled === true) {
+      // Cancelled on purpose by the caller: not a failure of the call.
+    } else if (error !== undefined) {
       added[ATTR_ERROR_TYPE] = clientErrorType(error);
-      this.span.recordException(exceptionOf(error));
+      this.recordException(this.span, error);
       this.span.setStatus({ code: SpanStatusCode.ERROR });
     } else if (typeof statusCode === 'number' && statusCode >= 400) {
       // For a client every 4xx and 5xx is a failed call (unlike server spans, where 4xx is UNSET).
