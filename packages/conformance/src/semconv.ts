@@ -21,7 +21,12 @@ export const ATTR = {
   protocolVersion: 'network.protocol.version',
   exceptionType: 'exception.type',
   exceptionMessage: 'exception.message',
+  syntheticType: 'user_agent.synthetic.type',
 } as const;
+
+/** The event name and severity of a server exception recorded as a log record. */
+export const SERVER_EXCEPTION_EVENT = 'http.server.request.exception';
+export const SEVERITY_ERROR = 17;
 
 /** `http.request.header.<name>` for a captured request header. */
 export const requestHeaderAttribute = (name: string) => `http.request.header.${name}`;
