@@ -27,13 +27,13 @@ interface OtlpValue {
   arrayValue?: { values?: OtlpValue[] };
 }
 
-function valueOf(value: OtlpValue | undefined): unknown {
+function plainValue(value: OtlpValue | undefined): unknown {
   if (value === undefined) return undefined;
   if (value.stringValue !== undefined) return value.stringValue;
   if (value.intValue !== undefined) return Number(value.intValue);
   if (value.doubleValue !== undefined) return value.doubleValue;
   if (value.boolValue !== undefined) return value.boolValue;
-  if (value.arrayValue !== undefined) return (value.arrayValue.values ?? []).map(valueOf);
+  if (value.arrayValue !== undefined) return (value.arrayValue.values ?? []).map(plainValue);
   return undefined;
 }
 
@@ -56,7 +56,8 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
           for (const scoped of resource.scopeSpans ?? []) {
             for (const span of scoped.spans ?? []) {
               const attributes: Record<string, unknown> = {};
-              for (const { key, value } of span.attributes ?? []) attributes[key] = valueOf(value);
+              for (const { key, value } of span.attributes ?? [])
+                attributes[key] = plainValue(value);
               spans.push({
                 traceId: span.traceId,
                 spanId: span.spanId,

@@ -18,14 +18,10 @@ import {
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
 import { otel } from '@otel-http/hono';
-import { Hono } from 'hono';
+import { type ExecutionContext, Hono } from 'hono';
 
 interface Env {
   RECEIVER: string;
-}
-
-interface ExecutionContext {
-  waitUntil(promise: Promise<unknown>): void;
 }
 
 let receiver = '';
