@@ -112,7 +112,10 @@ export async function startCallgrindServer({
       framework,
       mode,
     ],
-    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+    {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: { ...process.env, OTEL_HTTP_BENCH_NO_IDLE_TIMEOUT: '1' },
+    },
   );
   let windows = 0;
   try {

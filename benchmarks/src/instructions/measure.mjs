@@ -14,7 +14,7 @@ import { keepAliveAgent, sendRequests } from './client.mjs';
  */
 
 /** @type {InstructionProtocol} */
-export const DEFAULT_PROTOCOL = { warmup: 500, settle: 20, requests: 200 };
+export const DEFAULT_PROTOCOL = { warmup: 500, settle: 20, requests: 100 };
 
 /**
  * @typedef {object} InstructionRun

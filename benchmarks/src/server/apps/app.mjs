@@ -37,11 +37,14 @@ export function otelHttpOptions(mode) {
 }
 
 /**
- * The port a listening `node:http` server is bound to.
+ * The port a listening `node:http` server is bound to. Under callgrind (see
+ * ../../instructions/callgrind.mjs) the keep-alive connection must survive the pauses between
+ * warm-up and measurement, however slow the machine: the idle timeout is switched off there.
  *
- * @param {import('node:net').Server} server
+ * @param {import('node:net').Server & { keepAliveTimeout?: number }} server
  */
 export function boundPort(server) {
+  if (process.env.OTEL_HTTP_BENCH_NO_IDLE_TIMEOUT === '1') server.keepAliveTimeout = 0;
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('not listening on TCP');
   return address.port;
