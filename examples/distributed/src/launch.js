@@ -16,10 +16,12 @@ import { createInterface } from 'node:readline';
  */
 
 /**
- * Starts `node <script>` with `env` as its whole environment.
+ * Starts `node <script>` (or `command`, a program of another language) with `env` as its whole
+ * environment.
  *
  * @param {object} options
- * @param {string} options.script - Absolute path of the script.
+ * @param {string} [options.script] - Absolute path of the script.
+ * @param {string[]} [options.command] - A program and its arguments to run instead of a script.
  * @param {NodeJS.ProcessEnv} options.env - Its environment.
  * @param {(line: string, stream: 'stdout' | 'stderr') => void} [options.onLine] - Receives every
  *   line it writes.
@@ -27,8 +29,10 @@ import { createInterface } from 'node:readline';
  * @returns {Promise<RunningService>} Rejects, after stopping it, if it exits or stays silent
  *   instead of listening.
  */
-export function launch({ script, env, onLine = () => {}, timeoutMs = 20_000 }) {
-  const child = spawn(process.execPath, [script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function launch({ script, command, env, onLine = () => {}, timeoutMs = 20_000 }) {
+  const [program, ...args] = command ?? [process.execPath, script];
+  const child = spawn(program, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const name = script ?? command.join(' ');
   const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -43,7 +47,7 @@ export function launch({ script, env, onLine = () => {}, timeoutMs = 20_000 }) {
     const fail = (why) => {
       clearTimeout(timer);
       const detail = lastErrors.length > 0 ? `\n${lastErrors.join('\n')}` : '';
-      void stop().then(() => reject(new Error(`${script}: ${why}${detail}`)));
+      void stop().then(() => reject(new Error(`${name}: ${why}${detail}`)));
     };
     const timer = setTimeout(() => fail(`not listening after ${timeoutMs} ms`), timeoutMs);
     child.once('error', (error) => fail(error.message));
