@@ -26,14 +26,14 @@ const anyText = fc.oneof(
 const HOST_TEXT = /^[A-Za-z0-9.:_%-]{1,255}$/;
 
 describe('parseHost', () => {
-  it('never throws; returns a plausible host and a port in 0–65535, or nothing', () => {
+  it('never throws; returns a plausible host and a port in 1–65535, or nothing', () => {
     fc.assert(
       fc.property(fc.oneof(host, anyText), (value) => {
         const parsed = parseHost(value);
         if (parsed === undefined) return;
         expect(parsed.address).toMatch(HOST_TEXT);
         if (parsed.port !== undefined) {
-          expect(Number.isInteger(parsed.port) && parsed.port >= 0 && parsed.port <= 65535).toBe(
+          expect(Number.isInteger(parsed.port) && parsed.port >= 1 && parsed.port <= 65535).toBe(
             true,
           );
         }
@@ -47,7 +47,7 @@ describe('parseHost', () => {
     fc.assert(
       fc.property(
         name,
-        fc.option(fc.integer({ min: 0, max: 65535 }), { nil: undefined }),
+        fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }),
         (address, port) => {
           expect(parseHost(port === undefined ? address : `${address}:${port}`)).toEqual(
             port === undefined ? { address } : { address, port },
