@@ -22,6 +22,8 @@ export const ATTR = {
   exceptionType: 'exception.type',
   exceptionMessage: 'exception.message',
   syntheticType: 'user_agent.synthetic.type',
+  peerAddress: 'network.peer.address',
+  peerPort: 'network.peer.port',
 } as const;
 
 /** The event name and severity of a server exception recorded as a log record. */

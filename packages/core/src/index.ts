@@ -32,7 +32,7 @@ export {
 export { type ForwardedElement, parseForwarded, parseHost, splitTarget } from './http.js';
 export { createServerInstrumentation } from './lifecycle.js';
 export { redactQuery } from './redact.js';
-export { normalizeMethod } from './request-attributes.js';
+export { normalizeMethod, syntheticTypeOf } from './request-attributes.js';
 export { recordRequestError } from './request-context.js';
 export { traceResponseHeader } from './response-header.js';
 export {
@@ -41,6 +41,7 @@ export {
   DEFAULT_REDACTED_QUERY_PARAMS,
   DURATION_BUCKETS_SECONDS,
   ERROR_TYPE_ABORTED,
+  SEMCONV_VERSION,
 } from './semconv.js';
 export {
   type ParsedTraceparent,
@@ -52,6 +53,9 @@ export {
   W3CTraceState,
 } from './trace-context-propagator.js';
 export type {
+  ExceptionLoggerProvider,
+  ExceptionLogRecord,
+  ExceptionSignal,
   MetricsOptions,
   OtelHttpOptions,
   RequestHandle,

@@ -85,6 +85,18 @@ export const CURRENT_SEMCONV_CHECKS: readonly Check[] = [
     },
   },
   {
+    id: 'attributes.network-peer',
+    title: 'network.peer.address and network.peer.port are the client socket (recommended)',
+    async run(t) {
+      await t.request('/users/42');
+      const span = await t.serverSpan();
+      expect(span.attributes[ATTR.peerAddress]).toBe('127.0.0.1');
+      const port = span.attributes[ATTR.peerPort];
+      expect(Number.isInteger(port)).toBe(true);
+      expect(port).not.toBe(t.port);
+    },
+  },
+  {
     id: 'synthetic.off-by-default',
     title: 'user_agent.synthetic.type is opt-in: absent for a bot without the option',
     async run(t) {
