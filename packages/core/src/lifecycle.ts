@@ -202,9 +202,12 @@ class ServerRequestHandle implements RequestHandle {
       syntheticType === undefined
         ? base.attributes
         : { ...base.attributes, [ATTR_USER_AGENT_SYNTHETIC_TYPE]: syntheticType };
-    this.active = instruments.activeRequests?.enter(base.key, base.attributes);
-
     const rpc = active.getValue(RPC_METADATA_KEY) as RpcMetadata | undefined;
+    // A runtime that owns the span (Deno) records all the HTTP server metrics itself.
+    this.active = rpc?.addRequestAttributes
+      ? undefined
+      : instruments.activeRequests?.enter(base.key, base.attributes);
+
     if (rpc?.type === 'http' && rpc.span !== undefined) {
       this.rpc = rpc;
       this.span = rpc.span;
@@ -344,6 +347,7 @@ class ServerRequestHandle implements RequestHandle {
       responseBodySize: responseSizes,
     } = this.instruments;
     if (!duration && !requestBodySize && !responseSizes) return;
+    if (this.rpc?.addRequestAttributes) return;
     const { protocolVersion } = this.info;
     const attributes = metricAttributes(this.base, status, route, failure, protocolVersion);
     // With instrumentation-http active, it records the duration: never count it twice.
