@@ -41,15 +41,28 @@ function plainValue(value: OtlpValue | undefined): unknown {
 export interface OtlpReceiver {
   readonly url: string;
   readonly spans: ReceivedSpan[];
+  /** Every metric exported, as `<scope> <name>`. */
+  readonly metrics: string[];
   close(): Promise<void>;
 }
 
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
+  const metrics: string[] = [];
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
+      if (request.url === '/v1/metrics') {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        for (const resource of body.resourceMetrics ?? []) {
+          for (const scoped of resource.scopeMetrics ?? []) {
+            for (const metric of scoped.metrics ?? []) {
+              metrics.push(`${scoped.scope?.name ?? ''} ${metric.name}`);
+            }
+          }
+        }
+      }
       if (request.url === '/v1/traces') {
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
         for (const resource of body.resourceSpans ?? []) {
@@ -82,6 +95,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   return {
     url: `http://127.0.0.1:${port}`,
     spans,
+    metrics,
     close: () =>
       new Promise((resolve) => {
         server.close(() => resolve());

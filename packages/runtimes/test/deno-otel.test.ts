@@ -54,6 +54,7 @@ describe.skipIf(!deno.found)('Hono on Deno.serve with Deno’s built-in OpenTele
         OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
         // Deno exports in batches; flush each span at once so that the test need not wait.
         OTEL_BSP_SCHEDULE_DELAY: '10',
+        OTEL_METRIC_EXPORT_INTERVAL: '100',
         DOWNSTREAM_URL: `http://127.0.0.1:${(downstream.address() as AddressInfo).port}`,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -139,5 +140,18 @@ describe.skipIf(!deno.found)('Hono on Deno.serve with Deno’s built-in OpenTele
     });
     expect(servers[0]?.status.code).toBe(2);
     expect(servers[0]?.events).toEqual(['exception']);
+  });
+
+  it('the HTTP server metrics are recorded once, by Deno', async () => {
+    const response = await fetch(`${appUrl}/users/8`);
+    await response.text();
+    const names = await waitFor('the server duration metric', () =>
+      receiver.metrics.some((metric) => metric.endsWith(' http.server.request.duration'))
+        ? receiver.metrics
+        : undefined,
+    );
+    const serverMetrics = [...new Set(names)].filter((name) => / http\.server\./.test(name));
+    expect(serverMetrics.filter((name) => name.startsWith('@otel-http/'))).toEqual([]);
+    expect(serverMetrics).toContain('deno http.server.active_requests');
   });
 });
