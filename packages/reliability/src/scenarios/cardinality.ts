@@ -41,7 +41,6 @@ export const ODD_METHODS = [
   'UNBIND',
   'MKCALENDAR',
   'SOURCE',
-  'QUERY',
 ] as const;
 const KNOWN_OTHER = ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE', 'HEAD'] as const;
 const PATH_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._~-';
