@@ -431,14 +431,12 @@ async function main() {
       running.push(
         await startExample(name, {
           otlpEndpoint,
-          env: { LOG_LEVEL: 'warn' },
+          env: {},
           onLine: prefix(name),
         }),
       );
     }
-    running.push(
-      ...(await startChain({ otlpEndpoint, env: () => ({ LOG_LEVEL: 'warn' }), onLine: prefix })),
-    );
+    running.push(...(await startChain({ otlpEndpoint, onLine: prefix })));
   } catch (error) {
     console.error(error.message);
     await stopAll(1);
