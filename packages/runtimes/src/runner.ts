@@ -93,9 +93,11 @@ function fetchOf(app: Hono) {
  * What a Fetch server cannot tell: the `Request` has no HTTP version, and neither Bun.serve nor
  * Deno.serve (nor Hono's `getConnInfo`) says which one the connection speaks.
  */
+const NO_HTTP_VERSION =
+  'no network.protocol.version: the server does not tell the HTTP version (connectionInfo can)';
 const FETCH_SERVER_EXCEPTIONS = {
-  'attributes.required-and-recommended':
-    'no network.protocol.version: the server does not tell the HTTP version (connectionInfo can)',
+  'attributes.required-and-recommended': NO_HTTP_VERSION,
+  'semconv.no-protocol-name-for-http': NO_HTTP_VERSION,
 };
 
 interface ServerUnderTest {
