@@ -9,9 +9,10 @@ import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { CHAIN, ENTRY_PATH } from '@otel-http/example-distributed/chain';
+import { CHAIN, ENTRY_PATH, GO_HOP } from '@otel-http/example-distributed/chain';
 import { buildQuietly } from './build.js';
-import { compareFrameworks } from './comparison.js';
+import { buildGo, GO_EXAMPLES, goRequired } from './go.js';
+import { compareWithGo } from './go-differences.js';
 import { startOtlpReceiver } from './otlp-receiver.js';
 import { parsePrometheusText } from './prometheus-text.js';
 import { renderHtml } from './render-html.js';
@@ -78,13 +79,22 @@ if (missing.length > 0) {
   process.exit(2);
 }
 
+process.stdout.write('Building the Go examples… ');
+const go = buildGo();
+console.log(go.available ? `done (${go.note}).` : `skipped.\n  ${go.note}`);
+if (!go.available && goRequired()) {
+  console.error('OTEL_HTTP_REQUIRE_GO is set: the Go columns must run.');
+  process.exit(2);
+}
+
 const receiver = await startOtlpReceiver();
-const group = new ServiceGroup(receiver.tracesUrl);
+const group = new ServiceGroup(receiver.tracesUrl, go);
 let finishing;
 const finish = (code) => {
   finishing ??= (async () => {
     await group.stopAll();
     await receiver.close();
+    go.remove();
     process.exit(code);
   })();
   return finishing;
@@ -106,7 +116,8 @@ try {
 }
 
 async function compare() {
-  console.log('Starting the four examples and the distributed chain on loopback ports…');
+  const also = go.available ? `, ${GO_EXAMPLES.join(' and ')} (Go),` : '';
+  console.log(`Starting the four examples${also} and the distributed chain on loopback ports…`);
   const [examples, chain] = await Promise.all([group.startExamples(replaced), group.startChain()]);
   for (const service of [...examples, ...chain]) {
     const variant = replaced[service.name] ? `  (${replaced[service.name]})` : '';
@@ -147,22 +158,43 @@ async function compare() {
     };
   }
 
-  const comparison = compareFrameworks(TRAFFIC, runs);
+  const goNames = go.available ? GO_EXAMPLES : [];
+  const withGo = compareWithGo(TRAFFIC, runs, goNames);
+  // Every column is shown; what fails is a difference between the Node frameworks, an unmet
+  // expectation of theirs, or a Go difference that go-differences.js does not explain.
+  const comparison = {
+    ...withGo.all,
+    agreeing: withGo.node.frameworks,
+    differences: [...withGo.node.differences, ...withGo.unexplained],
+    problems: withGo.node.problems,
+    explained: withGo.explained.map(({ text, explanation }) => ({
+      text,
+      id: explanation.id,
+      kind: explanation.kind,
+      why: explanation.why,
+    })),
+  };
   const tree = buildTraceTree(
     receiver.spans.filter((span) => span.traceId === entry.traceId),
-    { parentSpanId: entry.parentSpanId, services: CHAIN.map((service) => service.name) },
+    { parentSpanId: entry.parentSpanId, services: group.chainServices() },
   );
-  const frameworkOf = Object.fromEntries(CHAIN.map((service) => [service.name, service.framework]));
+  const frameworkOf = Object.fromEntries(
+    [...CHAIN, GO_HOP].map((service) => [service.name, service.framework]),
+  );
   const distributed = { lines: formatTraceTree(tree.roots, frameworkOf), problems: tree.problems };
   if (entry.status !== 200) {
     distributed.problems.unshift(`${ENTRY_PATH} answered ${entry.status || entry.error}`);
   }
+  const runProblems = receiver.problems.map((problem) => `OTLP receiver: ${problem}`);
   if (!arrived)
-    comparison.problems.push(`some spans had not arrived ${SPAN_WAIT_MS} ms after the traffic`);
-  for (const problem of receiver.problems) comparison.problems.push(`OTLP receiver: ${problem}`);
+    runProblems.unshift(`some spans had not arrived ${SPAN_WAIT_MS} ms after the traffic`);
+  // Shown with the comparison, and failing whatever the frameworks are.
+  comparison.problems.push(...runProblems);
 
   console.log('');
   console.log(renderText(comparison, distributed, { color: useColor() }));
+  console.log('');
+  console.log(goSummary(withGo, go));
 
   const reportPath = resolve(
     options.report ?? fileURLToPath(new URL('../reports/compare.html', import.meta.url)),
@@ -185,8 +217,27 @@ async function compare() {
     console.log(`JSON: ${jsonPath}`);
   }
 
+  // The Node frameworks must agree with each other; Go may differ from them only as explained.
   const failed = comparison.differences.length > 0 || comparison.problems.length > 0;
   return failed || distributed.problems.length > 0 ? 1 : 0;
+}
+
+/** What the Go columns show: skipped, or every difference from the Node ones with its reason. */
+function goSummary({ node, explained, unexplained }, goBuild) {
+  if (!goBuild.available) return `Go columns: skipped (${goBuild.note.split('\n')[0]}).`;
+  const lines = [
+    `Node frameworks among themselves: ${node.differences.length} difference(s), ${node.problems.length} unmet expectation(s).`,
+    `Go (gin, echo) beside Node: ${explained.length} explained difference(s), ${unexplained.length} unexplained.`,
+  ];
+  const byExplanation = new Map();
+  for (const { explanation } of explained) {
+    byExplanation.set(explanation, (byExplanation.get(explanation) ?? 0) + 1);
+  }
+  for (const [explanation, count] of byExplanation) {
+    lines.push(`  ${explanation.id} (${explanation.kind}, ${count} row(s)): ${explanation.why}`);
+  }
+  for (const text of unexplained) lines.push(`  ✗ unexplained: ${text}`);
+  return lines.join('\n');
 }
 
 /**

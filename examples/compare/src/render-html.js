@@ -74,8 +74,12 @@ export function renderHtml(comparison, distributed, meta) {
 
   const verdict =
     differences.length === 0 && allProblems.length === 0
-      ? `<p class="ok">No difference between ${html(frameworks.join(', '))}; every expectation met.</p>`
+      ? `<p class="ok">No difference between ${html((comparison.agreeing ?? frameworks).join(', '))}; every expectation met.</p>`
       : `${list('Differences between frameworks', differences)}${list('Expectations not met', allProblems)}`;
+  const explained = (comparison.explained ?? []).map(
+    ({ text, id, kind, why }) => `${text} — ${id} (${kind}): ${why}`,
+  );
+  const goVerdict = explained.length > 0 ? list('Go beside Node, each explained', explained) : '';
 
   return `<!doctype html>
 <html lang="en">
@@ -90,7 +94,7 @@ export function renderHtml(comparison, distributed, meta) {
 sent to ${html(meta.services.map((s) => `${s.name} (${s.url})`).join(', '))}; their spans were received
 over OTLP and their metrics scraped from their Prometheus endpoints.</p>
 <h2>Verdict</h2>
-${verdict}
+${verdict}${goVerdict}
 <h2>Requests</h2>
 ${requestTables}
 <h2>Metric series</h2>

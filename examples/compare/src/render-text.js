@@ -69,17 +69,18 @@ export function renderText(comparison, distributed, { color = false } = {}) {
   }
 
   out.push('');
-  out.push(bold('Distributed trace: one request through gateway → orders → pricing → inventory'));
+  out.push(bold('Distributed trace: one request through every service of the chain'));
   for (const line of distributed.lines) out.push(`  ${line}`);
 
   out.push('');
   const { differences, problems } = comparison;
   const allProblems = [...problems, ...distributed.problems.map((p) => `distributed: ${p}`)];
   if (differences.length === 0 && allProblems.length === 0) {
-    out.push(bold(`No difference between ${frameworks.join(', ')}; every expectation met.`));
+    const agreeing = comparison.agreeing ?? frameworks;
+    out.push(bold(`No difference between ${agreeing.join(', ')}; every expectation met.`));
   } else {
     if (differences.length > 0) {
-      out.push(red(bold(`${differences.length} difference(s) between frameworks:`)));
+      out.push(red(bold(`${differences.length} unexplained difference(s) between frameworks:`)));
       for (const difference of differences) out.push(red(`  ≠ ${difference}`));
     }
     if (allProblems.length > 0) {

@@ -4,8 +4,9 @@
  * command's own OTLP receiver, and stops every one of them again.
  */
 import { fileURLToPath } from 'node:url';
-import { CHAIN } from '@otel-http/example-distributed/chain';
+import { CHAIN, GO_HOP } from '@otel-http/example-distributed/chain';
 import { launch, parseJson } from '@otel-http/example-distributed/launch';
+import { GO_EXAMPLES } from './go.js';
 
 /** The four single-service examples, in table order. */
 export const EXAMPLES = ['express', 'fastify', 'hono', 'koa'];
@@ -35,18 +36,20 @@ export class ServiceGroup {
   /**
    * @param {string} tracesUrl - Where the services send their spans.
    */
-  constructor(tracesUrl) {
+  constructor(tracesUrl, go = { available: false, programs: {} }) {
     this.tracesUrl = tracesUrl;
+    this.go = go;
   }
 
   /**
-   * The four examples, started in parallel.
+   * The four examples, and the two Go ones when Go was built, started in parallel.
    *
    * @param {Record<string, string>} [replaced] - Scripts to run instead, by example name.
    */
   startExamples(replaced = {}) {
-    return Promise.all(
-      EXAMPLES.map((framework) =>
+    const go = this.go.available ? GO_EXAMPLES : [];
+    return Promise.all([
+      ...EXAMPLES.map((framework) =>
         this.start(
           framework,
           framework,
@@ -54,15 +57,31 @@ export class ServiceGroup {
           {},
         ),
       ),
-    );
+      ...go.map((framework) =>
+        this.start(framework, framework, { command: [this.go.programs[framework]] }, {}),
+      ),
+    ]);
   }
 
-  /** The chain, from its end to its entry, each service given the address of the next. */
+  /**
+   * The chain, from its end to its entry, each service given the address of the next; with the
+   * Go hop in front of the service it calls when Go was built.
+   */
   async startChain() {
     const addresses = {};
     const services = [];
     const directory = new URL('.', import.meta.resolve('@otel-http/example-distributed/chain'));
     for (const { name, framework, script, urlVariable } of CHAIN) {
+      if (name === 'gateway' && this.go.available) {
+        const hop = await this.start(
+          GO_HOP.name,
+          GO_HOP.framework,
+          { command: [this.go.programs[GO_HOP.program]] },
+          addresses,
+        );
+        addresses[GO_HOP.urlVariable] = hop.url;
+        services.push(hop);
+      }
       const service = await this.start(
         name,
         framework,
@@ -75,7 +94,17 @@ export class ServiceGroup {
     return services;
   }
 
-  /** Starts one service; it joins the group as soon as it runs. */
+  /** Names of the services the chain runs through, in the order they were started. */
+  chainServices() {
+    const names = CHAIN.map((service) => service.name);
+    if (this.go.available) names.splice(names.indexOf('gateway'), 0, GO_HOP.name);
+    return names;
+  }
+
+  /**
+   * Starts one service, a Node script or `{ command }`, a program; it joins the group as soon as
+   * it runs.
+   */
   start(name, framework, script, extraEnv) {
     if (this.stopping) return Promise.reject(new Error('stopping'));
     const starting = this.launch(name, framework, script, extraEnv);
@@ -89,7 +118,7 @@ export class ServiceGroup {
     const logs = [];
     const output = [];
     const running = await launch({
-      script,
+      ...(typeof script === 'string' ? { script } : script),
       env: { ...this.environment(), ...extraEnv },
       onLine: (line) => {
         const record = parseJson(line);
@@ -111,7 +140,12 @@ export class ServiceGroup {
    * plus free loopback ports, OTLP to the receiver, and Prometheus on loopback.
    */
   environment() {
-    const decided = new Set(['PORT', 'HOST', 'LOG_LEVEL', ...CHAIN.map((s) => s.urlVariable)]);
+    const decided = new Set([
+      'PORT',
+      'HOST',
+      'LOG_LEVEL',
+      ...[...CHAIN, GO_HOP].map((s) => s.urlVariable),
+    ]);
     const inherited = Object.entries(process.env).filter(
       ([key]) => !key.startsWith('OTEL_') && !decided.has(key),
     );

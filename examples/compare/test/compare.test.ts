@@ -1,6 +1,7 @@
-// `pnpm compare` end to end, as a process: it starts the eight services, compares them, writes its
-// reports and stops everything — also when interrupted with Ctrl-C (SIGINT).
-import { type ChildProcess, spawn } from 'node:child_process';
+// `pnpm compare` end to end, as a process: it starts the eight services (eleven with the Go ones
+// when a Go toolchain is on PATH), compares them, writes its reports and stops everything — also
+// when interrupted with Ctrl-C (SIGINT).
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,8 @@ import { ensurePackagesBuilt } from './support/built.js';
 const main = fileURLToPath(new URL('../src/main.js', import.meta.url));
 const directory = mkdtempSync(join(tmpdir(), 'otel-http-compare-'));
 const children: ChildProcess[] = [];
+/** Whether the Go columns run here (CI always has Go). */
+const hasGo = spawnSync('go', ['version']).status === 0;
 
 beforeAll(() => ensurePackagesBuilt());
 afterAll(() => {
@@ -28,10 +31,11 @@ function runCompare(
   args: string[],
   marker: string,
   onOutput: (stdout: string, child: ChildProcess) => void = () => {},
+  env: Record<string, string> = {},
 ) {
   const { NO_COLOR: _, ...inherited } = process.env;
   const child = spawn(process.execPath, [main, ...args], {
-    env: { ...inherited, COMPARE_TEST_RUN: marker },
+    env: { ...inherited, ...env, COMPARE_TEST_RUN: marker },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -98,11 +102,28 @@ describe('pnpm compare', () => {
       'No difference between express, fastify, hono, koa; every expectation met.',
     );
     expect(stdout).toMatch(/^GET \/error {2}expects 500, route \/error$/m);
-    expect(stdout).toMatch(/^ {2}error\.type +(InventoryUnavailableError *){4}$/m);
+    expect(stdout).toMatch(/^[ ≠] error\.type( +InventoryUnavailableError){4}/m);
+    if (hasGo) {
+      expect(stdout).toMatch(
+        /^Go \(gin, echo\) beside Node: \d+ explained difference\(s\), 0 unexplained\.$/m,
+      );
+    } else {
+      expect(stdout).toContain('Go columns: skipped (no Go toolchain on PATH');
+    }
     expect(stdout).toContain(`HTML report: ${report}`);
 
     const { services, comparison, distributed } = JSON.parse(readFileSync(json, 'utf8'));
-    expect(comparison.frameworks).toEqual(['express', 'fastify', 'hono', 'koa']);
+    expect(comparison.frameworks).toEqual(
+      hasGo
+        ? ['express', 'fastify', 'hono', 'koa', 'gin', 'echo']
+        : ['express', 'fastify', 'hono', 'koa'],
+    );
+    expect(comparison.agreeing).toEqual(['express', 'fastify', 'hono', 'koa']);
+    if (hasGo) {
+      const ids = new Set(comparison.explained.map((entry: { id: string }) => entry.id));
+      expect(ids).toContain('error.type on a 5xx');
+      expect(ids).toContain('empty http.route on an unmatched request (Gin)');
+    }
     expect(comparison.requests).toHaveLength(11);
     expect(comparison.differences).toEqual([]);
     expect(comparison.problems).toEqual([]);
@@ -111,7 +132,7 @@ describe('pnpm compare', () => {
       'sse.message ×3',
     );
 
-    // One trace through the four services: 4 SERVER spans, 4 HTTP calls, 4 queries.
+    // One trace through the four services (five with Go's storefront): a SERVER span each.
     expect(distributed.problems).toEqual([]);
     expect(distributed.lines[0]).toMatch(
       /^GET \/api\/orders\/:id {2}SERVER {2}gateway \(hono\) {2}200/,
@@ -119,6 +140,7 @@ describe('pnpm compare', () => {
     const servers = distributed.lines.filter((line: string) => line.includes('  SERVER  '));
     expect(servers.map((line: string) => line.match(/SERVER {2}(\w+ \(\w+\))/)?.[1])).toEqual([
       'gateway (hono)',
+      ...(hasGo ? ['storefront (gin)'] : []),
       'orders (express)',
       'pricing (fastify)',
       'inventory (koa)',
@@ -131,7 +153,7 @@ describe('pnpm compare', () => {
     expect(html).toContain('No difference between express, fastify, hono, koa');
     expect(html).not.toMatch(/\s(src|href)=/);
 
-    expect(services).toHaveLength(8);
+    expect(services).toHaveLength(hasGo ? 11 : 8);
     for (const { url } of services) expect(await answers(url), url).toBe(false);
     expect(await survivors(marker)).toEqual([]);
   });
@@ -148,9 +170,12 @@ describe('pnpm compare', () => {
     const json = join(directory, 'variant.json');
     const report = join(directory, 'variant.html');
     const marker = randomUUID();
+    // Without the Go columns: the variant is about the Node frameworks.
     const result = await runCompare(
       ['--example', `koa=${variant}`, '--json', json, '--report', report],
       marker,
+      undefined,
+      { OTEL_HTTP_COMPARE_GO: '0' },
     );
     expect(result.code, result.stdout).toBe(1);
     expect(result.stdout).toMatch(
@@ -196,7 +221,7 @@ describe('pnpm compare', () => {
     expect(interrupted).toBe(true);
     expect(result.code).toBe(130);
     expect(result.stderr).toContain('Interrupted: stopping every service it started.');
-    expect(urls).toHaveLength(8);
+    expect(urls).toHaveLength(hasGo ? 11 : 8);
     for (const url of urls) expect(await answers(url), url).toBe(false);
     expect(await survivors(marker)).toEqual([]);
   });

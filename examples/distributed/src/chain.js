@@ -53,6 +53,24 @@ export const CHAIN = [
   },
 ];
 
+/**
+ * The Go hop (`examples/go`, `cmd/storefront`, on Gin), between the gateway and orders when a Go
+ * toolchain is there: client → gateway (Hono) → storefront (Gin) → orders (Express) → … The
+ * gateway calls it instead of orders when `STOREFRONT_URL` is set.
+ */
+export const GO_HOP = {
+  name: 'storefront',
+  framework: 'gin',
+  program: 'storefront',
+  port: 4005,
+  metricsPort: 9475,
+  urlVariable: 'STOREFRONT_URL',
+  calls: 'orders',
+};
+
+/** The baggage member the chain carries; every service copies it onto its SERVER span. */
+export const TENANT_KEY = 'shop.tenant';
+
 /** `service.namespace` of the four services. */
 export const NAMESPACE = 'shop-distributed';
 

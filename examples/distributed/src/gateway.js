@@ -13,10 +13,14 @@ const app = new Hono();
 // `trustRemoteContext: false`, which starts a new trace linked to the caller's.
 app.use(otel());
 
+// The Go hop (examples/go, storefront on Gin) answers the same path as orders and forwards to it;
+// the gateway calls it when it runs.
+const next = process.env.STOREFRONT_URL || urlOf('orders');
+
 app.get('/api/orders/:id', async (c) => {
   const id = c.req.param('id');
   const { status, body } = await jsonOf(
-    await fetchWithTracing(`${urlOf('orders')}/orders/${encodeURIComponent(id)}`),
+    await fetchWithTracing(`${next}/orders/${encodeURIComponent(id)}`),
   );
   log.info({ orderId: id, status }, 'order forwarded');
   return c.json(body, status);
