@@ -70,9 +70,10 @@ function summary(run) {
   const passed = verdicts.filter((v) => v === '✓').length;
   const exceptions = verdicts.filter((v) => v === 'exception').length;
   const failed = verdicts.filter((v) => v === 'fail').length;
-  const notes = [exceptions && `${exceptions} exception`, failed && `${failed} failed`].filter(
-    Boolean,
-  );
+  const notes = [
+    exceptions && `${exceptions} exception${exceptions === 1 ? '' : 's'}`,
+    failed && `${failed} failed`,
+  ].filter(Boolean);
   return `${passed} of ${verdicts.length}${notes.length ? ` (${notes.join(', ')})` : ''}`;
 }
 
