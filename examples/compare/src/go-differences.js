@@ -18,13 +18,14 @@ import { compareFrameworks } from './comparison.js';
 export const GO_EXPLANATIONS = [
   {
     id: 'error.type on a 5xx',
-    kind: 'go-defect',
+    kind: 'two-readings',
     matches:
-      /^GET \/error · (error\.type|metric series):|^series \{error_type=InventoryUnavailableError,/,
+      /^GET \/error · (error\.type|metric series):|^series \{error_type=(InventoryUnavailableError|500),/,
     why:
-      'a handler error answered as 500: ours sets error.type to the error class (the request failed ' +
-      'before a status was sent), span and metric; otelgin and otelhttp set none, not even the ' +
-      '"500" the conventions ask for a 5xx, so the Go series has no error_type label',
+      'a handler error answered as 500: ours takes the error (the request failed before a status ' +
+      'was sent) and writes its class, span and metric; otelgin and otelhttp set no error.type, so ' +
+      'the Go examples add the status code, "500", to the metric (the conventions\' value for a 5xx ' +
+      'without an error of its own) and the span keeps none',
   },
   {
     id: 'exception.type',

@@ -118,9 +118,15 @@ func reportRoute(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		err := next(c)
 		var httpError *echo.HTTPError
+		status := c.Response().Status
 		if err != nil && !(errors.As(err, &httpError) && httpError.Code < 500) {
 			span.RecordError(err)
 			span.SetStatus(codes.Error, err.Error())
+			status = http.StatusInternalServerError // what answerErrors will write
+		}
+		// otelhttp puts no error.type on the metric; the shared alert rules count errors by it.
+		if labeler, ok := otelhttp.LabelerFromContext(ctx); ok {
+			labeler.Add(shop.ErrorTypeOf(status)...)
 		}
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"go.opentelemetry.io/contrib/instrumentation/github.com/gin-gonic/gin/otelgin"
+	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/otel-http/otel-http/examples/go/shop"
 )
@@ -28,9 +29,13 @@ func New(s *shop.Shop) *gin.Engine {
 	app := gin.New()
 
 	// First, so that every later middleware and handler runs with the request's span in its context.
-	app.Use(otelgin.Middleware(ServiceName, otelgin.WithFilter(func(r *http.Request) bool {
-		return r.URL.Path != "/health"
-	})))
+	app.Use(otelgin.Middleware(ServiceName,
+		otelgin.WithFilter(func(r *http.Request) bool { return r.URL.Path != "/health" }),
+		// otelgin puts no error.type on the metric; the shared alert rules count errors by it.
+		otelgin.WithGinMetricAttributeFn(func(c *gin.Context) []attribute.KeyValue {
+			return shop.ErrorTypeOf(c.Writer.Status())
+		}),
+	))
 	app.Use(answerErrors(s))
 
 	app.GET("/", func(c *gin.Context) { c.JSON(http.StatusOK, s.Index()) })

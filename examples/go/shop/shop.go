@@ -278,3 +278,13 @@ var EventStreamHeaders = map[string]string{"Content-Type": "text/event-stream", 
 
 // Copy of the users, for the tests.
 func Users() map[string]User { return maps.Clone(users) }
+
+// ErrorTypeOf is the error.type the conventions give a response without an error of its own: the
+// status code of a 5xx as a string, none otherwise. The Go instrumentations do not set it on the
+// duration metric; the examples add it there, so that one set of alert rules counts Go errors too.
+func ErrorTypeOf(status int) []attribute.KeyValue {
+	if status < 500 {
+		return nil
+	}
+	return []attribute.KeyValue{attribute.String("error.type", strconv.Itoa(status))}
+}

@@ -185,8 +185,12 @@ func Run(t *testing.T, tel Telemetry, handler http.Handler, emptyRouteOn404 bool
 					t.Errorf("unit %q, want s", m.Unit)
 				}
 				for _, point := range m.Data.(metricdata.Histogram[float64]).DataPoints {
-					method, _ := point.Attributes.Value("http.request.method")
 					status, _ := point.Attributes.Value("http.response.status_code")
+					if errorType, _ := point.Attributes.Value("error.type"); (status.AsInt64() >= 500) != (errorType.Emit() == status.Emit()) {
+						t.Errorf("status %s with error.type %q on the metric", status.Emit(), errorType.Emit())
+					}
+					method, _ := point.Attributes.Value("http.request.method")
+					status, _ = point.Attributes.Value("http.response.status_code")
 					route, _ := point.Attributes.Value("http.route")
 					counts[method.Emit()+" "+status.Emit()+" "+route.Emit()] += point.Count
 				}
