@@ -1,6 +1,6 @@
 // Package echoshop is the shop on Echo, instrumented with otelhttp around the Echo server and one
 // Echo middleware that reports the matched route. The contrib module otelecho is not used: its
-// last release (v0.60.0) is deprecated, records no metrics and writes the pre-stable HTTP
+// last release (v0.60.0, nothing newer is published) records no metrics and writes the pre-stable HTTP
 // attributes (see README.md). The routes are the same, in the same order, as in the Node examples.
 package echoshop
 
