@@ -8,6 +8,7 @@ import { runCardinalityAttack } from '../src/scenarios/cardinality.js';
 import { runCollectorDown } from '../src/scenarios/collector-down.js';
 import { malformedPathRequests, rejectingAsyncHooks } from '../src/scenarios/findings.js';
 import { failures, runCorpusOverFetch, runCorpusOverHttp } from '../src/scenarios/header-corpus.js';
+import { HTTP2_TARGETS, runHttp2Cancels } from '../src/scenarios/http2-cancels.js';
 import { MISBEHAVIOURS, runMisbehaviour } from '../src/scenarios/misbehaving.js';
 import { fuzzOverFetch, fuzzOverHttp } from '../src/scenarios/request-fuzz.js';
 import { runSecondPass } from '../src/scenarios/second-pass.js';
@@ -79,6 +80,11 @@ async function run(): Promise<unknown> {
       return rejectingAsyncHooks(targetNamed(job.target), job.size);
     case 'finding-second-pass':
       return runSecondPass(targetNamed(job.target), job.size);
+    case 'http2-cancels': {
+      const target = HTTP2_TARGETS.find((t) => t.name === job.target);
+      if (target === undefined) throw new Error(`no HTTP/2 target ${job.target}`);
+      return runHttp2Cancels(target, { requests: job.size, seed: job.seed });
+    }
     default:
       throw new Error(`unknown scenario ${job.scenario}`);
   }

@@ -443,6 +443,56 @@ const renderers = {
     );
   },
 
+  'http2-cancels'(runs) {
+    const rows = runs.map((run) => {
+      if (run.error) return failedRow(run, 9);
+      const r = run.result;
+      const wrong = r.wrongOutcome.length + r.wrongStatus.length + r.wrongRoute.length;
+      return [
+        r.target,
+        n(r.requests),
+        n(r.byPoint['before-headers']),
+        n(r.byPoint['mid-body']),
+        n(r.byPoint['mid-stream']),
+        n(r.byPoint.completed),
+        n(r.spansEnded),
+        n(wrong),
+        verdict(
+          wrong === 0 &&
+            r.spansEnded === r.requests &&
+            r.durationCount === r.requests &&
+            r.activeRequestsAtEnd === 0,
+        ),
+      ];
+    });
+    return section(
+      'HTTP/2 cancellations',
+      [
+        'Streams over a few h2c sessions, each cancelled by the client with `RST_STREAM` (CANCEL) at a random point:',
+        'before the response head, after part of a body, in the middle of a stream, or not at all. Checked per stream:',
+        'exactly one span and one duration; a cancelled stream is `error.type=aborted` with the status only if a',
+        'head was sent; a completed one is not a failure; the route is kept. Before the fix, a stream cancelled while',
+        'the handler hung was `error.type=_OTHER` and one cancelled part way through a 200 was a success: Node',
+        'reports `writableFinished` on a cancelled HTTP/2 stream, and the end path trusted it. Now a response is',
+        'finished when it was both ended and flushed, on HTTP/1.1 and HTTP/2 alike.',
+      ].join('\n'),
+      table(
+        [
+          'target',
+          'streams',
+          'cancelled before the head',
+          'mid-body',
+          'mid-stream',
+          'completed',
+          'spans ended',
+          'wrong outcome, status or route',
+          'verdict',
+        ],
+        rows,
+      ),
+      only('http2-cancels'),
+    );
+  },
   misbehaving(runs) {
     const results = runs.flatMap((run) => (run.error ? [] : run.result));
     const names = [...new Set(results.map((r) => r.misbehaviour))];

@@ -44,6 +44,11 @@ export const SCENARIOS = {
   'finding-malformed-path': HTTP_TARGETS.map((target) => ({ target, size: size(1_000, 50) })),
   'finding-async-hooks': HTTP_TARGETS.map((target) => ({ target, size: size(1_000, 50) })),
   'finding-second-pass': HTTP_TARGETS.map((target) => ({ target, size: size(200, 20) })),
+  'http2-cancels': ['node', 'fastify'].map((target) => ({
+    target,
+    size: size(2_000, 400),
+    seed: 13,
+  })),
 };
 
 /** Runs one job in a fresh process; resolves with its parsed result or its failure. */
