@@ -128,7 +128,12 @@ const cells = Array.from({ length: runs }, (_, run) =>
 let done = 0;
 const measured = await inParallel(
   cells.map((cell) => async () => {
-    const result = await measureInstructions({ ...cell, node, dir: dumps, protocol });
+    // A server that failed to start or answer is measured once more before the run gives up.
+    const attempt = () => measureInstructions({ ...cell, node, dir: dumps, protocol });
+    const result = await attempt().catch((/** @type {unknown} */ error) => {
+      console.error(`${cell.framework} ${cell.mode}: ${String(error)}; measuring it again`);
+      return attempt();
+    });
     done++;
     console.error(
       `[${done}/${cells.length}] ${cell.framework} ${cell.mode} run ${cell.run + 1}: ` +

@@ -37,14 +37,23 @@ export function otelHttpOptions(mode) {
 }
 
 /**
- * The port a listening `node:http` server is bound to. Under callgrind (see
- * ../../instructions/callgrind.mjs) the keep-alive connection must survive the pauses between
- * warm-up and measurement, however slow the machine: the idle timeout is switched off there.
+ * Under callgrind (see ../../instructions/callgrind.mjs) the keep-alive connection must survive
+ * the pauses between warm-up and measurement, however slow the machine: the idle timeout is
+ * switched off there.
+ *
+ * @param {{ keepAliveTimeout?: number }} server
+ */
+export function keepIdleConnections(server) {
+  if (process.env.OTEL_HTTP_BENCH_NO_IDLE_TIMEOUT === '1') server.keepAliveTimeout = 0;
+}
+
+/**
+ * The port a listening `node:http` server is bound to.
  *
  * @param {import('node:net').Server & { keepAliveTimeout?: number }} server
  */
 export function boundPort(server) {
-  if (process.env.OTEL_HTTP_BENCH_NO_IDLE_TIMEOUT === '1') server.keepAliveTimeout = 0;
+  keepIdleConnections(server);
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('not listening on TCP');
   return address.port;

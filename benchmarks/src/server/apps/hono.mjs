@@ -5,7 +5,7 @@ import { otel } from '@otel-http/hono';
 import { Hono } from 'hono';
 import { routePath } from 'hono/route';
 import { createFloor } from '../floor.mjs';
-import { otelHttpOptions, userBody } from './app.mjs';
+import { keepIdleConnections, otelHttpOptions, userBody } from './app.mjs';
 
 /** @type {import('./app.mjs').StartApp} */
 export async function startApp({ mode, onHandled }) {
@@ -29,6 +29,9 @@ export async function startApp({ mode, onHandled }) {
   });
 
   return new Promise((resolve) => {
-    serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve(info.port));
+    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) =>
+      resolve(info.port),
+    );
+    keepIdleConnections(/** @type {{ keepAliveTimeout?: number }} */ (server));
   });
 }
