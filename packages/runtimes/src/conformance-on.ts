@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import { CHECK_IDS } from '@otel-http/conformance';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildRunner } from './build.js';
-import { RUNTIMES, type RuntimeName, requireRuntime, run, scratchDir } from './runtimes.js';
+import {
+  RUNTIMES,
+  type RuntimeName,
+  requireRuntime,
+  run,
+  runtimeEnv,
+  scratchDir,
+} from './runtimes.js';
 import type { TestResult } from './vitest-shim.js';
 
 /** One runner process may take this long: the whole suite is about ten seconds on Node. */
@@ -54,7 +61,7 @@ export function conformanceOn(
           rmSync(report, { force: true });
           const finished = await run(runtime.path, [...args, bundle, server.key, report], {
             cwd: dir,
-            env: { ...process.env, NO_COLOR: '1' },
+            env: runtimeEnv(),
             timeoutMs: RUN_TIMEOUT_MS,
           });
           output = finished.output;

@@ -102,3 +102,11 @@ export function run(
     });
   });
 }
+
+/**
+ * The environment the runtimes run in: no colours in their output, and no calls of their own
+ * to the outside (Deno's update check, Bun's crash reports): a test talks to loopback only.
+ */
+export function runtimeEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1', DO_NOT_TRACK: '1', ...extra };
+}

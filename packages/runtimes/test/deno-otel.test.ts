@@ -13,7 +13,7 @@ import {
   type ReceivedSpan,
   startOtlpReceiver,
 } from '../src/otlp-receiver.js';
-import { requireRuntime, scratchDir } from '../src/runtimes.js';
+import { requireRuntime, runtimeEnv, scratchDir } from '../src/runtimes.js';
 
 const deno = requireRuntime('deno');
 const CALLER_TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
@@ -44,9 +44,7 @@ describe.skipIf(!deno.found)('Hono on Deno.serve with Deno’s built-in OpenTele
     await buildRunner(bundle, './deno-otel-app.ts');
     app = spawn(deno.path, ['run', '--allow-all', '--quiet', bundle], {
       cwd: dir,
-      env: {
-        ...process.env,
-        NO_COLOR: '1',
+      env: runtimeEnv({
         OTEL_DENO: 'true',
         OTEL_DENO_CONSOLE: 'ignore',
         OTEL_SERVICE_NAME: 'deno-otel-test',
@@ -56,7 +54,7 @@ describe.skipIf(!deno.found)('Hono on Deno.serve with Deno’s built-in OpenTele
         OTEL_BSP_SCHEDULE_DELAY: '10',
         OTEL_METRIC_EXPORT_INTERVAL: '100',
         DOWNSTREAM_URL: `http://127.0.0.1:${(downstream.address() as AddressInfo).port}`,
-      },
+      }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     app.stderr?.on('data', (chunk: Buffer) => {
