@@ -24,8 +24,9 @@ const (
 	// ServiceName is service.name unless OTEL_SERVICE_NAME is set.
 	ServiceName = "example-echo"
 	// DefaultPort and DefaultMetricsPort are used unless PORT and OTEL_EXPORTER_PROMETHEUS_PORT are set.
+	// 9470 is the chain's gateway, so that both run at once and Prometheus scrapes each.
 	DefaultPort        = "3006"
-	DefaultMetricsPort = 9470
+	DefaultMetricsPort = 9474
 )
 
 // New returns the shop on Echo wrapped in otelhttp, which takes the global providers and propagator.
