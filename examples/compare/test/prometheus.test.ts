@@ -4,6 +4,12 @@
 // every query of the Grafana dashboard and every expression of the rules. Then the error-ratio
 // alert end to end: Prometheus fires it, a real Alertmanager delivers it to a webhook receiver in
 // this test, and it resolves once the failing traffic stops.
+//
+// With a Go toolchain the same Prometheus also scrapes the Go shops (examples/go, Gin and Echo) in
+// the same job, and every panel and rule must return a Go series beside the Node one: one
+// dashboard and one rule set for both languages. The one exception is the active-requests panel,
+// which has no Go series (neither otelgin nor otelhttp records http.server.active_requests).
+// Without Go the Go part is skipped with its reason; in CI (`CI` set) a missing Go fails.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,7 +18,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { launch } from '@otel-http/example-distributed/launch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildGo } from '../src/go.js';
 
 const binary = findOnPath('prometheus');
 if (binary === undefined) {
@@ -22,13 +30,28 @@ if (binary === undefined) {
   );
 }
 
+const hasGo = spawnSync('go', ['version']).status === 0;
+/** The Go frameworks scraped beside Express: none without a Go toolchain (outside CI). */
+const GO_FRAMEWORKS = hasGo ? ['gin', 'echo'] : [];
+/** Their default metrics ports, as prometheus.yml has them. */
+const GO_METRICS_PORTS: Record<string, number> = { gin: 9469, echo: 9474 };
+if (!hasGo && binary !== undefined) {
+  console.warn(
+    process.env.CI
+      ? 'No Go toolchain on PATH: CI must scrape the Go shops, the Prometheus test fails.'
+      : 'No Go toolchain on PATH: the Prometheus test scrapes Express only; the Go series are not asserted.',
+  );
+}
+
 const observability = new URL('../../observability/', import.meta.url);
 const readShipped = (path: string) => readFileSync(new URL(path, observability), 'utf8');
 
 const title =
   binary === undefined
     ? 'a real Prometheus scraping the Express example (skipped: no prometheus binary on PATH; Debian: apt-get install prometheus)'
-    : 'a real Prometheus scraping the Express example';
+    : hasGo
+      ? 'a real Prometheus scraping the Express example and the Go shops (gin, echo)'
+      : 'a real Prometheus scraping the Express example (Go shops skipped: no Go toolchain on PATH)';
 
 describe.skipIf(binary === undefined)(title, () => {
   const directory = mkdtempSync(join(tmpdir(), 'otel-http-prometheus-'));
@@ -38,6 +61,12 @@ describe.skipIf(binary === undefined)(title, () => {
   let telemetry: { shutdown(): Promise<void> } | undefined;
   let trafficRunning = true;
   let traffic: Promise<void>;
+  const goShops: { framework: string; url: string; metricsUrl?: string; stop(): Promise<void> }[] =
+    [];
+  let goTraffic: Promise<void>[] = [];
+  let removeGoBuild = () => {};
+  /** The frameworks every panel and rule must return a series for. */
+  const frameworks = ['express', ...GO_FRAMEWORKS];
   const alertmanagerBinary = findOnPath('prometheus-alertmanager') ?? findOnPath('alertmanager');
   let alertmanager: ChildProcess | undefined;
   let webhook: Server;
@@ -64,6 +93,39 @@ describe.skipIf(binary === undefined)(title, () => {
       () => trafficRunning,
       () => errorsRunning,
     );
+
+    // The Go shops, built from examples/go, on free ports, with their metrics on loopback.
+    if (!hasGo && process.env.CI) {
+      throw new Error('CI must scrape the Go shops: no Go toolchain on PATH');
+    }
+    if (hasGo) {
+      const built = buildGo({ ...process.env, OTEL_HTTP_COMPARE_GO: '1' });
+      if (!built.available) throw new Error(built.note);
+      removeGoBuild = built.remove;
+      for (const framework of GO_FRAMEWORKS) {
+        const shop = await launch({
+          command: [built.programs[framework] as string],
+          env: {
+            ...process.env,
+            HOST: '127.0.0.1',
+            PORT: '0',
+            OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
+            OTEL_EXPORTER_PROMETHEUS_PORT: '0',
+            OTEL_TRACES_EXPORTER: 'none',
+            LOG_LEVEL: 'info',
+          },
+          timeoutMs: 60_000,
+        });
+        goShops.push({ framework, ...shop });
+      }
+      goTraffic = goShops.map((shop) =>
+        sendTrafficUntilStopped(
+          shop.url,
+          () => trafficRunning,
+          () => errorsRunning,
+        ),
+      );
+    }
 
     // The webhook receiver Alertmanager delivers to, and Alertmanager with the shipped
     // configuration pointed at it (and its waits shortened).
@@ -121,6 +183,9 @@ describe.skipIf(binary === undefined)(title, () => {
     const shipped = readShipped('prometheus/prometheus.yml');
     expect(shipped).toContain('host.docker.internal:9465');
     expect(shipped).toContain('host.docker.internal:9464');
+    for (const framework of GO_FRAMEWORKS) {
+      expect(shipped).toContain(`host.docker.internal:${GO_METRICS_PORTS[framework]}`);
+    }
     expect(shipped).toContain('scrape_interval: 5s');
     expect(shipped).toContain('  - rules/*.rules.yml');
     expect(shipped).toContain('"alertmanager:9093"');
@@ -128,7 +193,14 @@ describe.skipIf(binary === undefined)(title, () => {
     // resolves within the test; promtool's unit tests (rules.test.ts) cover the real windows.
     const scaled = scaleRules(readShipped('prometheus/rules/otel-http-red.rules.yml'));
     writeFileSync(join(directory, 'otel-http-red.rules.yml'), scaled);
-    const config = shipped
+    let goTargets = shipped;
+    for (const shop of goShops) {
+      goTargets = goTargets.replace(
+        `host.docker.internal:${GO_METRICS_PORTS[shop.framework]}`,
+        new URL(shop.metricsUrl as string).host,
+      );
+    }
+    const config = goTargets
       .replace('host.docker.internal:9465', target)
       .replace('host.docker.internal:9464', target)
       .replace('"alertmanager:9093"', `"${alertmanagerUrl}"`)
@@ -161,7 +233,9 @@ describe.skipIf(binary === undefined)(title, () => {
 
   afterAll(async () => {
     trafficRunning = false;
-    await traffic;
+    await Promise.all([traffic, ...goTraffic]);
+    await Promise.all(goShops.map((shop) => shop.stop()));
+    removeGoBuild();
     for (const child of [prometheus, alertmanager]) {
       if (child && child.exitCode === null) {
         child.kill('SIGTERM');
@@ -186,12 +260,22 @@ describe.skipIf(binary === undefined)(title, () => {
   it('answers rate() and histogram_quantile() over http_server_request_duration with numbers', async () => {
     const rates = await queryUntil(
       'sum by (framework, http_route) (rate(http_server_request_duration_count{job="otel-http-examples"}[10s]))',
-      (result) => sampleValue(result, { http_route: '/users/:id' }) > 0,
+      (result) =>
+        frameworks.every(
+          (framework) => sampleValue(result, { framework, http_route: '/users/:id' }) > 0,
+        ),
     );
-    expect(labelsOf(rates, { http_route: '/users/:id' })).toEqual({
+    expect(labelsOf(rates, { framework: 'express', http_route: '/users/:id' })).toEqual({
       framework: 'express',
       http_route: '/users/:id',
     });
+    // The Go shops' series are there under the same name and labels.
+    for (const framework of frameworks) {
+      expect(
+        sampleValue(rates, { framework, http_route: '/users/:id' }),
+        framework,
+      ).toBeGreaterThan(0);
+    }
 
     const p95 = await queryUntil(
       'histogram_quantile(0.95, sum by (le, http_route) (rate(http_server_request_duration_bucket{job="otel-http-examples"}[10s])))',
@@ -202,7 +286,8 @@ describe.skipIf(binary === undefined)(title, () => {
     expect(seconds).toBeGreaterThan(0);
     expect(seconds).toBeLessThanOrEqual(10);
 
-    // The unit is in the metadata, not in the name: no `_seconds` series exist.
+    // The unit is in the metadata, not in the name: no `_seconds` series exist, from Node or from
+    // Go (configured without unit suffixes).
     const suffixed = await query('count({__name__=~"http_server_request_duration_seconds.*"})');
     expect(suffixed).toEqual([]);
   });
@@ -226,20 +311,38 @@ describe.skipIf(binary === undefined)(title, () => {
         panel.targets?.map((target) => target.expr) ?? [],
     );
     expect(expressions.length).toBeGreaterThanOrEqual(7);
+    // The one panel without a Go series: Go's instrumentations record no active requests.
+    const nodeOnly = (expression: string) => expression.includes('http_server_active_requests');
+    expect(expressions.filter(nodeOnly)).toHaveLength(1);
     for (const expression of expressions) {
+      const expected = nodeOnly(expression) ? ['express'] : frameworks;
       const promql = expression
         .replaceAll('$__rate_interval', '10s')
         .replaceAll('$job', 'otel-http-examples')
-        .replaceAll('$framework', 'express')
+        .replaceAll('$framework', frameworks.join('|'))
         .replaceAll('$route', '.*');
+      const hasSeries = (series: Series[], framework: string) =>
+        series.some(
+          (entry) =>
+            entry.metric.framework === framework && Number.isFinite(Number(entry.value[1])),
+        );
       const result = await queryUntil(promql, (series) =>
-        series.some((entry) => Number.isFinite(Number(entry.value[1]))),
+        expected.every((framework) => hasSeries(series, framework)),
       );
-      expect(result.length, expression).toBeGreaterThan(0);
+      for (const framework of expected)
+        expect(hasSeries(result, framework), `${framework}: ${expression}`).toBe(true);
+      if (nodeOnly(expression)) {
+        for (const framework of GO_FRAMEWORKS) {
+          expect(hasSeries(result, framework), `${framework} has active requests`).toBe(false);
+        }
+      }
       if (expression.includes('error_type!=""')) {
-        // The error ratio: every /error request fails, no /users/:id request does.
-        expect(sampleValue(result, { http_route: '/error' })).toBe(1);
-        expect(sampleValue(result, { http_route: '/users/:id' })).toBe(0);
+        // The error ratio: every /error request fails, no /users/:id request does, in both
+        // languages (Go's 5xx carry error.type="500").
+        for (const framework of frameworks) {
+          expect(sampleValue(result, { framework, http_route: '/error' }), framework).toBe(1);
+          expect(sampleValue(result, { framework, http_route: '/users/:id' }), framework).toBe(0);
+        }
       }
     }
   });
@@ -265,6 +368,8 @@ describe.skipIf(binary === undefined)(title, () => {
       const body = await (await fetch(url)).json();
       expect(body.status).toBe('success');
       expect(body.data, variable.name).toContain(expected[variable.name]);
+      if (variable.name === 'framework')
+        expect(body.data).toEqual(expect.arrayContaining(frameworks));
     }
   });
 
@@ -279,27 +384,30 @@ describe.skipIf(binary === undefined)(title, () => {
     // fast), so their expressions are only required to evaluate, and the recordings they read
     // to have data.
     const holding = /^(HttpRouteErrorRatioHigh|HttpRouteAvailabilityBurn)/;
+    // The objectives are per route, not per service: constants, and the routes they apply to,
+    // with no framework label to tell the languages apart.
+    const perRoute = /^otel_http_slo:/;
     for (const rule of rules) {
       let result: Series[] = [];
       const expected = rule.record !== undefined || holding.test(rule.alert as string);
+      const perFramework = expected && !perRoute.test(rule.record ?? '');
+      const seriesOf = (framework: string) =>
+        rule.alert !== undefined
+          ? labelsOf(result, { http_route: '/error', job: 'otel-http-examples', framework })
+          : labelsOf(result, { job: 'otel-http-examples', framework });
       await poll(async () => {
         result = await query(rule.expr);
-        if (rule.alert !== undefined && expected) {
-          return (
-            labelsOf(result, { http_route: '/error', job: 'otel-http-examples' }) !== undefined
-          );
-        }
+        if (perFramework) return frameworks.every((framework) => seriesOf(framework) !== undefined);
         return !expected || result.length > 0;
       }, 30_000);
       if (!expected) continue;
-      expect(result.length, `${rule.record ?? rule.alert}: ${rule.expr}`).toBeGreaterThan(0);
-      if (rule.alert !== undefined) {
-        expect(
-          labelsOf(result, { http_route: '/error', job: 'otel-http-examples' }),
-          rule.alert,
-        ).toMatchObject({
-          service: 'example-express',
-          framework: 'express',
+      const name = `${rule.record ?? rule.alert}: ${rule.expr}`;
+      expect(result.length, name).toBeGreaterThan(0);
+      if (!perFramework) continue;
+      for (const framework of frameworks) {
+        expect(seriesOf(framework), `${framework}, ${name}`).toMatchObject({
+          service: `example-${framework}`,
+          framework,
         });
       }
     }
@@ -344,7 +452,7 @@ describe.skipIf(binary === undefined)(title, () => {
 
   it('shows a stopped example as a target that is down, and keeps answering', async () => {
     trafficRunning = false;
-    await traffic;
+    await Promise.all([traffic, ...goTraffic]);
     // The example's metrics endpoint is the SDK's: shutting it down stops the endpoint.
     await telemetry?.shutdown();
     telemetry = undefined;
