@@ -9,7 +9,7 @@ import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { CHAIN, ENTRY_PATH, GO_HOP } from '@otel-http/example-distributed/chain';
+import { CHAIN, ENTRY_PATH, GO_HOP, TENANT_KEY } from '@otel-http/example-distributed/chain';
 import { buildQuietly } from './build.js';
 import { buildGo, GO_EXAMPLES, goRequired } from './go.js';
 import { compareWithGo } from './go-differences.js';
@@ -139,7 +139,13 @@ async function compare() {
     ),
   );
   const gateway = chain.find((service) => service.name === 'gateway');
-  const entry = await send(gateway.url, { method: 'GET', path: ENTRY_PATH });
+  // A baggage member the chain must carry to its end, through the Go hop when it runs.
+  const tenant = 'compare-tenant';
+  const entry = await send(gateway.url, {
+    method: 'GET',
+    path: ENTRY_PATH,
+    headers: { baggage: `${TENANT_KEY}=${tenant}` },
+  });
 
   const arrived = await waitForSpans(sent, entry);
   // Anything that should not be there (a second span, a span for an ignored request) would have
@@ -181,7 +187,13 @@ async function compare() {
   const frameworkOf = Object.fromEntries(
     [...CHAIN, GO_HOP].map((service) => [service.name, service.framework]),
   );
-  const distributed = { lines: formatTraceTree(tree.roots, frameworkOf), problems: tree.problems };
+  const chainSpans = receiver.spans.filter((span) => span.traceId === entry.traceId);
+  const baggage = baggageSeen(chainSpans, group.chainServices(), tenant);
+  const distributed = {
+    lines: formatTraceTree(tree.roots, frameworkOf),
+    baggage,
+    problems: [...tree.problems, ...baggage.problems],
+  };
   if (entry.status !== 200) {
     distributed.problems.unshift(`${ENTRY_PATH} answered ${entry.status || entry.error}`);
   }
@@ -193,6 +205,9 @@ async function compare() {
 
   console.log('');
   console.log(renderText(comparison, distributed, { color: useColor() }));
+  console.log(
+    `Baggage ${distributed.baggage.member}: seen by ${distributed.baggage.seenBy.join(', ') || 'no service'}.`,
+  );
   console.log('');
   console.log(goSummary(withGo, go));
 
@@ -220,6 +235,24 @@ async function compare() {
   // The Node frameworks must agree with each other; Go may differ from them only as explained.
   const failed = comparison.differences.length > 0 || comparison.problems.length > 0;
   return failed || distributed.problems.length > 0 ? 1 : 0;
+}
+
+/**
+ * Which services of the chain saw the baggage member: each copies it onto its SERVER span. A
+ * service whose SERVER span lacks it (or has another value) is a problem.
+ */
+function baggageSeen(spans, services, value) {
+  const seenBy = [];
+  const problems = [];
+  for (const service of services) {
+    const servers = spans.filter(
+      (span) => span.kind === 'SERVER' && span.resource['service.name'] === service,
+    );
+    if (servers.length === 0) continue; // the trace tree reports the missing SERVER span
+    if (servers.every((span) => span.attributes[TENANT_KEY] === value)) seenBy.push(service);
+    else problems.push(`${service}'s SERVER span has no baggage ${TENANT_KEY}=${value}`);
+  }
+  return { member: `${TENANT_KEY}=${value}`, seenBy, problems };
 }
 
 /** What the Go columns show: skipped, or every difference from the Node ones with its reason. */

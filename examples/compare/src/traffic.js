@@ -71,13 +71,14 @@ export const TRAFFIC = [
  * Sends one request to `baseUrl` and reads the whole answer (an event stream to its end).
  *
  * @param {string} baseUrl
- * @param {{ method: string, path: string, body?: string }} request
+ * @param {{ method: string, path: string, body?: string, headers?: Record<string, string> }} request
+ *   `headers`: more request headers (a `baggage`, say).
  * @returns {Promise<SentRequest>}
  */
-export async function send(baseUrl, { method, path, body }) {
+export async function send(baseUrl, { method, path, body, headers: more = {} }) {
   const traceId = randomBytes(16).toString('hex');
   const parentSpanId = randomBytes(8).toString('hex');
-  const headers = { traceparent: `00-${traceId}-${parentSpanId}-01` };
+  const headers = { ...more, traceparent: `00-${traceId}-${parentSpanId}-01` };
   if (body !== undefined) headers['content-type'] = 'application/json';
   try {
     const response = await fetch(baseUrl + path, {

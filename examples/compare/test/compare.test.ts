@@ -147,6 +147,15 @@ describe('pnpm compare', () => {
       'inventory (koa)',
     ]);
     for (const line of distributed.lines) expect(stdout).toContain(line);
+    // The baggage member the command sends reached every service, the Go hop included.
+    expect(distributed.baggage.seenBy).toEqual([
+      'inventory',
+      'pricing',
+      'orders',
+      ...(hasGo ? ['storefront'] : []),
+      'gateway',
+    ]);
+    expect(stdout).toContain(`Baggage ${distributed.baggage.member}: seen by `);
 
     const html = readFileSync(report, 'utf8');
     expect(html).toMatch(/^<!doctype html>/);

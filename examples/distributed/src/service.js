@@ -4,11 +4,11 @@
  * lifecycle. Each service calls {@link service} first, before it builds its app.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SpanKind } from '@opentelemetry/api';
+import { propagation, SpanKind } from '@opentelemetry/api';
 import { withSpan } from '@otel-http/core';
 import { pinoTraceMixin, startTelemetry } from '@otel-http/node';
 import pino from 'pino';
-import { chainService, NAMESPACE } from './chain.js';
+import { chainService, NAMESPACE, TENANT_KEY } from './chain.js';
 
 /** Interface to listen on: `HOST`, else loopback only. */
 const HOST = process.env.HOST || '127.0.0.1';
@@ -25,6 +25,7 @@ export function service(name) {
   const telemetry = startTelemetry({
     ...(process.env.OTEL_SERVICE_NAME ? {} : { serviceName: own.name }),
     resourceAttributes: { 'service.namespace': NAMESPACE },
+    spanProcessors: [tenantOnServerSpans],
     ...(process.env.OTEL_EXPORTER_PROMETHEUS_PORT ? {} : { prometheus: { port: own.metricsPort } }),
   });
   const log = pino({
@@ -82,6 +83,22 @@ export function service(name) {
 
   return { log, urlOf, query, run };
 }
+
+/**
+ * Copies the {@link TENANT_KEY} baggage member the request arrived with onto the SERVER span, as
+ * the Go hop does, so that a trace shows every service saw it. Only the SERVER span: the member
+ * describes the request, and its CLIENT and query spans are found under it.
+ */
+const tenantOnServerSpans = {
+  onStart(span, parentContext) {
+    if (span.kind !== SpanKind.SERVER) return;
+    const tenant = propagation.getBaggage(parentContext)?.getEntry(TENANT_KEY)?.value;
+    if (tenant) span.setAttribute(TENANT_KEY, tenant);
+  },
+  onEnd() {},
+  forceFlush: () => Promise.resolve(),
+  shutdown: () => Promise.resolve(),
+};
 
 /**
  * The JSON body of a response from the next service, with its status; a body that is not JSON
