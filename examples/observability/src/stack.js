@@ -9,7 +9,8 @@
  * `pnpm stack` builds Jaeger once into a cache directory outside the repository (from the Go
  * module in jaeger-build/, pinned by its go.sum), installs Debian's prometheus and
  * prometheus-alertmanager when they are missing, starts everything and the examples, and stops it
- * all on Ctrl-C (`--tail-sampling` adds the collector's tail-sampling overlay; `--install-only`
+ * all on Ctrl-C; with Go on PATH also the Go shops (examples/go: Gin, Echo) and the chain's Go hop,
+ * which Prometheus scrapes like the Node services (`--tail-sampling` adds the collector's tail-sampling overlay; `--install-only`
  * installs and builds, and starts nothing). The tests import the same functions and start the
  * parts they need on free ports.
  */
@@ -28,7 +29,7 @@ import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { CHAIN } from '../../distributed/src/chain.js';
+import { CHAIN, GO_HOP } from '../../distributed/src/chain.js';
 import { launch } from '../../distributed/src/launch.js';
 
 /** The Jaeger release whose binary (`cmd/jaeger`, Jaeger v2) plays collector and trace store. */
@@ -37,6 +38,9 @@ export const JAEGER_VERSION = 'v1.75.0';
 /** This directory: the configuration files compose.yaml mounts. */
 export const OBSERVABILITY_DIR = fileURLToPath(new URL('../', import.meta.url));
 const EXAMPLES_DIR = fileURLToPath(new URL('../../', import.meta.url));
+const GO_DIR = join(EXAMPLES_DIR, 'go');
+/** The Go programs of examples/go the stack runs, by the name it starts them under. */
+const GO_PROGRAMS = { gin: 'shop-gin', echo: 'shop-echo', [GO_HOP.name]: GO_HOP.program };
 
 /** Where `pnpm stack` and CI keep what they build: the Jaeger binary and Go's caches. */
 export function cacheDirectory() {
@@ -352,14 +356,62 @@ export function startExample(name, { otlpEndpoint, env = {}, onLine }) {
 }
 
 /**
- * Starts the four services of the chain, the end first, each given the address of the next.
- * `env(name)` adds variables per service (a port, say).
+ * Builds the Go services (the shop on Gin and on Echo, the chain's storefront) into `directory`
+ * with the Go toolchain on PATH. Without one, `undefined`: the stack runs the Node services only.
+ *
+ * @returns {Record<string, string> | undefined} The path of each program, by name.
  */
-export async function startChain({ otlpEndpoint, env = () => ({}), onLine = () => () => {} }) {
+export function buildGoServices(directory, { log = console.log } = {}) {
+  const go = findOnPath('go');
+  if (go === undefined) {
+    log('No Go toolchain on PATH: the Go shops (gin, echo) and the storefront are not started');
+    return undefined;
+  }
+  const programs = Object.values(GO_PROGRAMS);
+  const result = spawnSync(go, ['build', '-o', directory, ...programs.map((p) => `./cmd/${p}`)], {
+    cwd: GO_DIR,
+    stdio: 'inherit',
+  });
+  if (result.status !== 0)
+    throw new Error(`go build of examples/go failed (${result.status ?? result.signal})`);
+  return Object.fromEntries(
+    Object.entries(GO_PROGRAMS).map(([name, program]) => [name, join(directory, program)]),
+  );
+}
+
+/** Starts a Go program of examples/go on its default ports, its spans sent to `otlpEndpoint`. */
+export function startGoService(program, { otlpEndpoint, env = {}, onLine }) {
+  return launch({
+    command: [program],
+    env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint, ...env },
+    onLine,
+  });
+}
+
+/**
+ * Starts the four services of the chain, the end first, each given the address of the next.
+ * `env(name)` adds variables per service (a port, say). With `storefront` (the Go hop's program),
+ * the gateway calls it and it calls orders.
+ */
+export async function startChain({
+  otlpEndpoint,
+  env = () => ({}),
+  onLine = () => () => {},
+  storefront,
+}) {
   const running = [];
   const addresses = {};
   try {
     for (const { name, urlVariable } of CHAIN) {
+      if (name === 'gateway' && storefront !== undefined) {
+        const hop = await startGoService(storefront, {
+          otlpEndpoint,
+          env: { ...addresses, ...env(GO_HOP.name) },
+          onLine: onLine(GO_HOP.name),
+        });
+        running.push({ name: GO_HOP.name, ...hop });
+        addresses[GO_HOP.urlVariable] = hop.url;
+      }
       const service = await startExample(`distributed/${name}`, {
         otlpEndpoint,
         env: { ...addresses, ...env(name) },
@@ -436,7 +488,13 @@ async function main() {
         }),
       );
     }
-    running.push(...(await startChain({ otlpEndpoint, onLine: prefix })));
+    const go = buildGoServices(join(directory, 'go'));
+    for (const name of go === undefined ? [] : ['gin', 'echo']) {
+      running.push(await startGoService(go[name], { otlpEndpoint, onLine: prefix(name) }));
+    }
+    running.push(
+      ...(await startChain({ otlpEndpoint, onLine: prefix, storefront: go?.[GO_HOP.name] })),
+    );
   } catch (error) {
     console.error(error.message);
     await stopAll(1);
@@ -448,7 +506,8 @@ The stack runs on loopback${tailSampling ? ' (the collector tail-samples)' : ''}
   Jaeger         http://127.0.0.1:${ports.jaegerQuery}
   Prometheus     http://127.0.0.1:${ports.prometheus} (alerts: /alerts)
   Alertmanager   http://127.0.0.1:${ports.alertmanager}
-  examples       http://127.0.0.1:3001 … :3004, the chain http://127.0.0.1:4000/api/orders/2
+  examples       http://127.0.0.1:3001 … :3004 (Go: :3005 gin, :3006 echo, with Go on PATH)
+  the chain      http://127.0.0.1:4000/api/orders/2 (through the Go storefront on :4005, with Go)
 Ctrl-C stops everything.`);
 }
 
