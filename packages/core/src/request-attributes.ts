@@ -64,7 +64,7 @@ const BOT_AGENTS = /(?:bot|crawler|spider|slurp)\b|facebookexternalhit|mediapart
 
 /**
  * The built-in `user_agent.synthetic.type` classifier (`syntheticType: true`): `test` for the
- * synthetic monitors and test tools of {@link TEST_AGENTS}, `bot` for a `User-Agent` naming a bot,
+ * synthetic monitors and test tools of `TEST_AGENTS`, `bot` for a `User-Agent` naming a bot,
  * crawler or spider, `undefined` for everything else (and for no `User-Agent`). Only these two
  * values, so the metric label stays bounded; the first 1,024 characters are looked at.
  */

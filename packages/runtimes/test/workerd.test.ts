@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { waitFor } from '@otel-http/conformance';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildWorker } from '../src/build.js';
-import { requireRuntime, runtimeEnv, scratchDir } from '../src/runtimes.js';
+import { requireRuntime, scratchDir } from '../src/runtimes.js';
 
 const workerd = requireRuntime('workerd');
 const SERVER = 1; // the SDK's SpanKind.SERVER
