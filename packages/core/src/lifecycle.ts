@@ -29,10 +29,10 @@ import {
 } from './request-attributes.js';
 import { REQUEST_HANDLE_KEY, RequestContext } from './request-context.js';
 import {
-  endSpanAttributes,
   failureOf,
   metricAttributes,
   responseHeaderAttributes,
+  setEndSpanAttributes,
   spanNameOf,
   validSize,
   validStatus,
@@ -324,7 +324,7 @@ class ServerRequestHandle implements RequestHandle {
     const annotates = this.ownsSpan || this.rpc?.addRequestAttributes === true;
     if (!annotates || !span.isRecording()) return;
     const { config, responseHook } = this.rules;
-    span.setAttributes(endSpanAttributes(config, status, route, failure, responseBodySize));
+    setEndSpanAttributes(span, config, status, route, failure, responseBodySize);
     if (failure !== undefined) span.setStatus({ code: SpanStatusCode.ERROR });
     if (outcome.responseHeader !== undefined && config.captureResponseHeaders.length > 0) {
       span.setAttributes(responseHeaderAttributes(config, outcome.responseHeader));

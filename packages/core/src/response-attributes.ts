@@ -65,25 +65,33 @@ export function metricAttributes(
   return attributes;
 }
 
-/** The attributes the span gets at its end (beside the status, the exception and the name). */
-export function endSpanAttributes(
+/** Where end-of-span attributes go: a span, or anything that collects them the same way. */
+export interface AttributeTarget {
+  setAttribute(key: string, value: number | string): unknown;
+}
+
+/**
+ * Sets the attributes the span gets at its end (beside the status, the exception and the name) on
+ * `target`, one by one: building an object for `span.setAttributes` would cost every request an
+ * allocation and a property walk in the SDK.
+ */
+export function setEndSpanAttributes(
+  target: AttributeTarget,
   config: Pick<ResolvedConfig, 'emitOldSemconv' | 'metrics'>,
   status: number | undefined,
   route: string | undefined,
   failure: string | undefined,
   responseBodySize: number | undefined,
-): Attributes {
-  const attributes: Attributes = {};
+): void {
   if (status !== undefined) {
-    attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = status;
-    if (config.emitOldSemconv) attributes[OLD_STATUS_CODE] = status;
+    target.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+    if (config.emitOldSemconv) target.setAttribute(OLD_STATUS_CODE, status);
   }
-  if (route !== undefined) attributes[ATTR_HTTP_ROUTE] = route;
-  if (failure !== undefined) attributes[ATTR_ERROR_TYPE] = failure;
+  if (route !== undefined) target.setAttribute(ATTR_HTTP_ROUTE, route);
+  if (failure !== undefined) target.setAttribute(ATTR_ERROR_TYPE, failure);
   if (config.metrics.responseBodySize && responseBodySize !== undefined) {
-    attributes[ATTR_HTTP_RESPONSE_BODY_SIZE] = responseBodySize;
+    target.setAttribute(ATTR_HTTP_RESPONSE_BODY_SIZE, responseBodySize);
   }
-  return attributes;
 }
 
 /**

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { MAX_OVERRIDE_LENGTH, overrideOr } from '../src/config.js';
 import { oldMetricAttributes } from '../src/old-semconv.js';
 import {
-  endSpanAttributes,
   failureOf,
   metricAttributes,
   responseHeaderAttributes,
+  setEndSpanAttributes,
   spanNameOf,
   validSize,
   validStatus,
@@ -98,7 +98,7 @@ describe('metricAttributes', () => {
   });
 });
 
-describe('endSpanAttributes', () => {
+describe('setEndSpanAttributes', () => {
   const stable = { emitOldSemconv: false, metrics: { responseBodySize: false } } as const;
   const dup = { emitOldSemconv: true, metrics: { responseBodySize: true } } as const;
 
@@ -130,7 +130,16 @@ describe('endSpanAttributes', () => {
   ] as const)(
     '%o status=%s route=%s failure=%s bytes=%s',
     (config, status, route, failure, bytes, expected) => {
-      expect(endSpanAttributes(config as never, status, route, failure, bytes)).toEqual(expected);
+      const set: Record<string, unknown> = {};
+      const target = {
+        setAttribute(key: string, value: unknown) {
+          set[key] = value;
+        },
+      };
+      setEndSpanAttributes(target, config as never, status, route, failure, bytes);
+      expect(set).toEqual(expected);
+      // in the order the span gets them
+      expect(Object.keys(set)).toEqual(Object.keys(expected));
     },
   );
 });
