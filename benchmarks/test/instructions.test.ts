@@ -207,7 +207,7 @@ describe('renderInstructionsMarkdown', () => {
         node: 'v20.0.0',
         valgrind: 'valgrind-3.19.0',
         v8Flags: ['--no-opt'],
-        protocol: { warmup: 500, settle: 20, requests: 200 },
+        protocol: { warmup: 500, settle: 20, requests: 200, pauseMs: 20 },
         commit: 'abc1234',
         builtAt: 'then',
         cpuModel: 'a CPU',

@@ -202,7 +202,8 @@ export function renderInstructionsMarkdown(result) {
     `# Instructions and allocations per request (${meta.node})`,
     '',
     `Counted by callgrind (${meta.valgrind}) over ${meta.protocol.requests} sequential keep-alive requests ` +
-      `after ${meta.protocol.warmup} uncounted ones, every thread of the server; V8 flags ` +
+      `(each sent ${meta.protocol.pauseMs} ms after the previous response) after ${meta.protocol.warmup + meta.protocol.settle} ` +
+      'uncounted ones, every thread of the server; V8 flags ' +
       `\`${meta.v8Flags.join(' ')}\`. Commit ${meta.commit}, packages built ${meta.builtAt}, ` +
       `${meta.cpuModel}. Each figure is the median of ${Math.max(...cells.map((c) => c.runs))} runs; ` +
       '"spread" is (max − min) ÷ median over them.',
