@@ -217,7 +217,7 @@ describe('renderInstructionsMarkdown', () => {
       runs: matrix,
     });
     expect(text).toContain(
-      '| fastify | otel-http | 600,000 | 1.50× | 1.07× | 1.25× | 20,000 | 2.00× | 1.11× | 0.00 %, 0.00 % |',
+      '| fastify | otel-http | 600,000 | 1.50× | 1.07× | 1.25× | 20,000 | 2.00× | 1.11× | – |',
     );
     expect(text).toContain(
       '| fastify | 100 %-sampled instructions per request ÷ bare | ≤ 1.11 | 1.50× | ❌ |',

@@ -39,6 +39,7 @@ const HELP = `Usage: pnpm bench:instructions [options]
   --node <binary>       Node binary for the servers (default: this one)
   --out <dir>           where to write instructions.{json,md} (default results/; results/raw/ with --check)
   --baseline <file>     the baseline --check compares with (default results/instructions.json)
+  --render <file.json>  rebuild the Markdown beside a stored result, without counting
   --help`;
 
 const { values } = parseArgs({
@@ -55,11 +56,18 @@ const { values } = parseArgs({
     node: { type: 'string' },
     out: { type: 'string' },
     baseline: { type: 'string' },
+    render: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
   console.log(HELP);
+  process.exit(0);
+}
+if (values.render !== undefined) {
+  // Rebuilds the Markdown beside a stored JSON result, without counting again.
+  const stored = JSON.parse(readFileSync(values.render, 'utf8'));
+  writeFileSync(values.render.replace(/\.json$/, '.md'), renderInstructionsMarkdown(stored));
   process.exit(0);
 }
 

@@ -205,8 +205,8 @@ export function renderInstructionsMarkdown(result) {
       `(each sent ${meta.protocol.pauseMs} ms after the previous response) after ${meta.protocol.warmup + meta.protocol.settle} ` +
       'uncounted ones, every thread of the server; V8 flags ' +
       `\`${meta.v8Flags.join(' ')}\`. Commit ${meta.commit}, packages built ${meta.builtAt}, ` +
-      `${meta.cpuModel}. Each figure is the median of ${Math.max(...cells.map((c) => c.runs))} runs; ` +
-      '"spread" is (max − min) ÷ median over them.',
+      `${meta.cpuModel}. Runs per cell: ${Math.max(...cells.map((c) => c.runs))}; with more than one, each ` +
+      'figure is their median and "spread" is (max − min) ÷ median over them.',
     '',
     '| Framework | Mode | Instructions / request | × bare | × floor | added ÷ floor added | Bytes / request | × bare | × floor | spread (instr., bytes) |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -217,7 +217,7 @@ export function renderInstructionsMarkdown(result) {
       `| ${cell.framework} | ${cell.mode} | ${whole(cell.instructionsPerRequest)} | ${ratioText(r.vsBare)} | ` +
         `${ratioText(r.vsFloor)} | ${ratioText(r.addedVsFloor)} | ${whole(cell.bytesPerRequest)} | ` +
         `${ratioText(r.bytesVsBare)} | ${ratioText(r.bytesVsFloor)} | ` +
-        `${percent(cell.instructionsSpread)}, ${percent(cell.bytesSpread)} |`,
+        `${cell.runs < 2 ? '–' : `${percent(cell.instructionsSpread)}, ${percent(cell.bytesSpread)}`} |`,
     );
   }
   lines.push('', '## Targets (instructions)', '', '| Framework | Target | Limit | Value | Met |');
