@@ -4,7 +4,9 @@ import { TARGETS } from '../src/targets.js';
 
 describe('defects of the later hostile passes stay fixed', () => {
   const cases = TARGETS.flatMap((target) =>
-    SECOND_PASS.map((finding) => [target.name, finding.id, target, finding] as const),
+    SECOND_PASS.filter((finding) => finding.skip?.(target) === undefined).map(
+      (finding) => [target.name, finding.id, target, finding] as const,
+    ),
   );
   it.each(cases)('%s, %s', async (_t, _f, target, finding) => {
     const result = await finding.run(target, 6);
