@@ -3,12 +3,11 @@ import type { Http2SecureServer, Http2Server, ServerHttp2Session } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { OtelHttpOptions } from '@otel-http/core';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { CheckContext } from './checks/context.js';
 import { HTTP2_CHECKS } from './checks/http2.js';
 import type { Check } from './checks/types.js';
 import type { ConformanceServer } from './harness.js';
 import { ResultsTable } from './results.js';
-import { sleep } from './routes.js';
+import { firstLine, runCheckOn } from './run-check.js';
 import { CheckTelemetry, registerGlobals } from './telemetry.js';
 import { TEST_ONLY_TLS } from './tls-fixture.js';
 
@@ -36,8 +35,6 @@ export interface Http2AdapterHarness {
 export const HTTP2_CHECK_IDS: readonly string[] = (['h2c', 'h2-tls'] as const).flatMap(
   (transport) => HTTP2_CHECKS.map((check) => `${transport}.${check.id}`),
 );
-
-const CLOSE_TIMEOUT_MS = 2000;
 
 /**
  * Waits until an HTTP/2 server listens and returns its URL (`http:` for h2c, `https:` for TLS)
@@ -122,20 +119,5 @@ async function runCheck(harness: Http2AdapterHarness, check: Check, tls: Http2Tl
     },
     tls,
   );
-  try {
-    await check.run(new CheckContext(server, telemetry, undefined));
-  } finally {
-    const closed = await Promise.race([
-      server.close().then(() => true),
-      sleep(CLOSE_TIMEOUT_MS).then(() => false),
-    ]);
-    if (!closed)
-      console.warn(`${check.id}: the server did not close within ${CLOSE_TIMEOUT_MS} ms`);
-    await telemetry.shutdown();
-  }
-}
-
-function firstLine(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return (text.split('\n')[0] ?? '').slice(0, 120);
+  await runCheckOn(check, server, telemetry);
 }

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { CheckContext } from './checks/context.js';
 import { CHECKS } from './checks/index.js';
 import type { Check } from './checks/types.js';
 import type { AdapterHarness } from './harness.js';
 import { ResultsTable } from './results.js';
-import { sleep } from './routes.js';
+import { firstLine, runCheckOn } from './run-check.js';
 import { CheckTelemetry, registerGlobals } from './telemetry.js';
 
 export type { AdapterHarness, ConformanceServer } from './harness.js';
@@ -34,7 +33,6 @@ export { type WaitOptions, waitFor } from './wait.js';
 export const CHECK_IDS: readonly string[] = CHECKS.map((check) => check.id);
 
 /** How long a server may take to close after a check before the suite moves on. */
-const CLOSE_TIMEOUT_MS = 2000;
 
 /**
  * Declares the conformance suite for one adapter as Vitest tests: one `it` per check, each with
@@ -92,20 +90,5 @@ async function runCheck(harness: AdapterHarness, check: Check): Promise<void> {
     tracerProvider: telemetry.tracerProvider,
     meterProvider: telemetry.meterProvider,
   });
-  try {
-    await check.run(new CheckContext(server, telemetry, sampler));
-  } finally {
-    const closed = await Promise.race([
-      server.close().then(() => true),
-      sleep(CLOSE_TIMEOUT_MS).then(() => false),
-    ]);
-    if (!closed)
-      console.warn(`${check.id}: the server did not close within ${CLOSE_TIMEOUT_MS} ms`);
-    await telemetry.shutdown();
-  }
-}
-
-function firstLine(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return (text.split('\n')[0] ?? '').slice(0, 120);
+  await runCheckOn(check, server, telemetry, sampler);
 }
