@@ -41,14 +41,15 @@ const matrix = [
 ];
 
 describe('parseDumpTotal', () => {
-  it("reads the part's summary line", () => {
+  it("reads the part's totals line, not the header's summary", () => {
+    // The summary also counts what other threads ran before the window was zeroed.
     const dump =
-      'version: 1\ncreator: callgrind-3.19.0\nevents: Ir\nsummary: 123456789\ntotals: 123456999\n';
+      'version: 1\ncreator: callgrind-3.19.0\nevents: Ir\nsummary: 123456999\n\nfn=(1) main\n0 123456789\n\ntotals: 123456789\n';
     expect(parseDumpTotal(dump)).toBe(123_456_789);
   });
 
   it('throws on a file that is not a dump', () => {
-    expect(() => parseDumpTotal('events: Ir\n')).toThrow(/summary/);
+    expect(() => parseDumpTotal('events: Ir\nsummary: 1\n')).toThrow(/totals/);
   });
 });
 
