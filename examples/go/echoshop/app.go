@@ -36,7 +36,7 @@ func New(s *shop.Shop) http.Handler {
 	app.HidePort = true
 
 	// Runs after Echo matched the route, inside otelhttp's span.
-	app.Use(reportRoute)
+	app.Use(ReportRoute)
 	app.HTTPErrorHandler = answerErrors(s)
 
 	app.GET("/", func(c echo.Context) error { return c.JSON(http.StatusOK, s.Index()) })
@@ -99,14 +99,14 @@ func New(s *shop.Shop) http.Handler {
 
 	return otelhttp.NewHandler(app, ServiceName,
 		otelhttp.WithFilter(func(r *http.Request) bool { return r.URL.Path != "/health" }),
-		// The route is not known yet when the span starts; reportRoute renames it.
+		// The route is not known yet when the span starts; ReportRoute renames it.
 		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method }),
 	)
 }
 
-// reportRoute names otelhttp's span after the route Echo matched and labels the span and the
+// ReportRoute names otelhttp's span after the route Echo matched and labels the span and the
 // duration metric with it; and records a handler's error on the span, which otelhttp cannot see.
-func reportRoute(next echo.HandlerFunc) echo.HandlerFunc {
+func ReportRoute(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx := c.Request().Context()
 		span := trace.SpanFromContext(ctx)
