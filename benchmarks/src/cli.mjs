@@ -10,15 +10,16 @@ import {
   builtAt,
   checkBuiltPackages,
   gitCommit,
+  goModuleVersions,
   nodeVersion,
   packageVersions,
 } from './environment.mjs';
-import { FRAMEWORKS, MODES } from './matrix.mjs';
-import { canPin, startLoadGenerator } from './processes.mjs';
+import { FRAMEWORKS, GO_FRAMEWORKS, MODES } from './matrix.mjs';
+import { buildGoServer, canPin, startLoadGenerator } from './processes.mjs';
 import { renderMarkdown } from './report/markdown.mjs';
 import { buildResult } from './report/result.mjs';
 import { renderSvg } from './report/svg.mjs';
-import { runMatrix } from './runner.mjs';
+import { modesOf, runMatrix } from './runner.mjs';
 import { spread } from './stats.mjs';
 import { collectWarnings } from './warnings.mjs';
 
@@ -30,8 +31,11 @@ const HELP = `Usage: pnpm bench [options]
   --warmup <seconds>    discarded warm-up per cell (default 2)
   --duration <seconds>  measured load per cell (default 8)
   --connections <n>     concurrent connections of the load generator (default 50)
-  --frameworks <list>   comma-separated subset of ${FRAMEWORKS.join(',')}
-  --modes <list>        comma-separated subset of ${MODES.join(',')} (bare is always added)
+  --frameworks <list>   comma-separated subset of ${[...FRAMEWORKS, ...GO_FRAMEWORKS].join(',')}
+  --modes <list>        comma-separated subset of ${MODES.join(',')} (bare is always added;
+                        the Go rows always run their own modes)
+  --no-go               leave out the Go rows (${GO_FRAMEWORKS.join(', ')}); without a Go toolchain on
+                        PATH they are left out with a note, unless OTEL_HTTP_REQUIRE_GO=1
   --out <dir>           where to write the reports (default results/, or results/raw/ with --quick)
   --label <name>        report file name (default node<major>, with -quick for quick runs)
   --no-pin              do not pin processes to CPUs with taskset
@@ -52,6 +56,7 @@ const { values } = parseArgs({
     out: { type: 'string' },
     label: { type: 'string' },
     'no-pin': { type: 'boolean', default: false },
+    'no-go': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -90,9 +95,35 @@ function subset(text, all, name) {
 const quick = values.quick;
 const modes = subset(values.modes, MODES, 'modes');
 if (!modes.includes('bare')) modes.unshift('bare');
+const chosen = subset(values.frameworks, [...FRAMEWORKS, ...GO_FRAMEWORKS], 'frameworks');
+const nodeFrameworks = FRAMEWORKS.filter((f) => chosen.includes(f));
+let goFrameworks = values['no-go'] ? [] : GO_FRAMEWORKS.filter((f) => chosen.includes(f));
+
+// The Go rows need the Go toolchain; they are optional unless CI says otherwise.
+const requireGo = ['1', 'true'].includes(process.env.OTEL_HTTP_REQUIRE_GO ?? '');
+/** @type {{ version: string, modules: Record<string, string> } | undefined} */
+let go;
+/** @type {string | undefined} */
+let goServer;
+if (goFrameworks.length > 0) {
+  const build = buildGoServer();
+  if (build.binary === undefined) {
+    if (requireGo) {
+      console.error(`OTEL_HTTP_REQUIRE_GO is set, and the Go rows cannot run: ${build.note}`);
+      process.exit(1);
+    }
+    console.error(`Go rows: ${build.note}`);
+    goFrameworks = [];
+  } else {
+    goServer = build.binary;
+    go = { version: build.note, modules: goModuleVersions() };
+  }
+}
+
 const config = {
   node: values.node ?? process.env.OTEL_HTTP_BENCH_NODE ?? process.execPath,
-  frameworks: subset(values.frameworks, FRAMEWORKS, 'frameworks'),
+  frameworks: [...nodeFrameworks, ...goFrameworks],
+  goServer,
   modes,
   rounds: Math.round(positive(values.rounds, quick ? 2 : 5, 'rounds')),
   warmupSeconds: positive(values.warmup, quick ? 0.5 : 2, 'warmup'),
@@ -104,11 +135,11 @@ const pin = !values['no-pin'] && canPin() && os.availableParallelism() >= 2;
 const pinning = pin ? { server: 1, load: 0 } : undefined;
 config.serverCpu = pinning?.server;
 
-checkBuiltPackages(config.frameworks);
+checkBuiltPackages(nodeFrameworks);
 const serverNodeVersion = nodeVersion(config.node);
 // What is measured is fixed now: the commit and the build the servers will load.
 const commit = gitCommit();
-const build = builtAt(config.frameworks);
+const build = builtAt(nodeFrameworks);
 
 const benchDir = fileURLToPath(new URL('..', import.meta.url));
 const outDir = values.out ?? join(benchDir, quick ? 'results/raw' : 'results');
@@ -154,15 +185,16 @@ const result = buildResult(
     packages: packageVersions(),
     commit,
     builtAt: build,
+    ...(go === undefined ? {} : { go: { ...go, version: outcome.goVersion ?? go.version } }),
     warnings: [],
   },
   outcome.runs,
   config.frameworks,
-  config.modes,
+  modesOf(config),
 );
 result.meta.warnings.push(...collectWarnings(result));
 // Someone rebuilt the packages while the matrix ran: its rounds did not all measure the same code.
-const rebuilt = builtAt(config.frameworks);
+const rebuilt = builtAt(nodeFrameworks);
 if (rebuilt !== build) {
   result.meta.warnings.push(
     `the otel-http packages were rebuilt during the run (${build}, then ${rebuilt}): not every round measured the same build.`,

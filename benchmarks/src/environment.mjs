@@ -48,6 +48,33 @@ export function packageVersions() {
   return versions;
 }
 
+/** The Go modules of the Go rows whose versions the report names, as `go.mod` requires them. */
+const REPORTED_GO_MODULES = [
+  'github.com/gin-gonic/gin',
+  'github.com/labstack/echo/v4',
+  'go.opentelemetry.io/contrib/instrumentation/github.com/gin-gonic/gin/otelgin',
+  'go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp',
+  'go.opentelemetry.io/otel/sdk',
+  'go.opentelemetry.io/otel/sdk/metric',
+];
+
+/**
+ * The versions of the Go rows' modules, from `examples/go/go.mod`.
+ *
+ * @returns {Record<string, string>}
+ */
+export function goModuleVersions() {
+  const goMod = readFileSync(join(REPO_DIR, 'examples', 'go', 'go.mod'), 'utf8');
+  /** @type {Record<string, string>} */
+  const versions = {};
+  for (const name of REPORTED_GO_MODULES) {
+    const escaped = name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    const match = new RegExp(`^\\s*(?:require\\s+)?${escaped}\\s+(\\S+)`, 'm').exec(goMod);
+    versions[name] = match?.[1] ?? 'not required';
+  }
+  return versions;
+}
+
 /**
  * The version of a Node binary (`v24.1.0`); throws a readable error when it does not run, before
  * the matrix starts rather than as one failed server per cell.

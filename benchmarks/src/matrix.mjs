@@ -4,7 +4,15 @@
 /** The frameworks measured, each on plain Node `http` (Hono through `@hono/node-server`). */
 export const FRAMEWORKS = /** @type {const} */ (['express', 'fastify', 'hono', 'koa']);
 
-/** @typedef {typeof FRAMEWORKS[number]} Framework */
+/**
+ * The Go reference rows (`examples/go/cmd/bench`): the same route on Gin and Echo, measured in the
+ * same rounds by the same load generator, so that what telemetry costs a Go service stands beside
+ * what it costs ours. Only ratios within a framework mean anything: a Go server and a Node server
+ * are not compared with each other.
+ */
+export const GO_FRAMEWORKS = /** @type {const} */ (['gin', 'echo']);
+
+/** @typedef {typeof FRAMEWORKS[number] | typeof GO_FRAMEWORKS[number]} Framework */
 
 /**
  * The telemetry modes, from none to the instrumentation a user would pick instead of otel-http.
@@ -19,7 +27,26 @@ export const MODES = /** @type {const} */ ([
   'floor',
 ]);
 
-/** @typedef {typeof MODES[number]} Mode */
+/**
+ * The modes of the Go rows. `bare` is the same as for Node; the others are the Go instrumentation a
+ * user picks today (otelgin on Gin; otelhttp around Echo plus a middleware that reports the matched
+ * route), with the SDK set up as the Node servers set it up.
+ */
+export const GO_MODES = /** @type {const} */ ([
+  'bare',
+  'instrumented-metrics',
+  'instrumented',
+  'instrumented-10%',
+]);
+
+/** @typedef {typeof MODES[number] | typeof GO_MODES[number]} Mode */
+
+/**
+ * Whether a framework is one of the Go reference rows.
+ *
+ * @param {string} framework
+ */
+export const isGo = (framework) => GO_FRAMEWORKS.some((f) => f === framework);
 
 /**
  * @typedef {object} ModeTraits
@@ -56,10 +83,33 @@ export const MODE_TRAITS = {
     sampleRatio: 1,
     metrics: true,
   },
+  'instrumented-metrics': {
+    description:
+      'Go: the instrumentation with a no-op tracer provider, so only its metrics are recorded',
+    sampleRatio: 0,
+    metrics: true,
+  },
+  instrumented: {
+    description: 'Go: the instrumentation, 100 % sampled, batch span processor, its metrics',
+    sampleRatio: 1,
+    metrics: true,
+  },
+  'instrumented-10%': {
+    description: 'Go: the instrumentation, 10 % sampled (parent-based ratio sampler), its metrics',
+    sampleRatio: 0.1,
+    metrics: true,
+  },
+};
+
+/** What `instrumented` means for each Go framework. */
+/** @type {Record<typeof GO_FRAMEWORKS[number], string>} */
+export const GO_INSTRUMENTATION = {
+  gin: 'otelgin (go.opentelemetry.io/contrib), Go SDK',
+  echo: 'otelhttp around Echo, plus one Echo middleware that reports the matched route, Go SDK',
 };
 
 /** What `official` means for each framework. */
-/** @type {Record<Framework, string>} */
+/** @type {Record<typeof FRAMEWORKS[number], string>} */
 export const OFFICIAL_INSTRUMENTATION = {
   express: '@opentelemetry/instrumentation-http + @opentelemetry/instrumentation-express',
   fastify: '@opentelemetry/instrumentation-http + @fastify/otel',
@@ -93,11 +143,13 @@ export function rotate(list, by) {
  * @template {string} M
  * @param {number} round Zero-based round number.
  * @param {readonly F[]} frameworks
- * @param {readonly M[]} modes
+ * @param {readonly M[] | ((framework: F) => readonly M[])} modes The modes, the same for every
+ *   framework or chosen per framework (the Go rows have modes of their own).
  * @returns {{ framework: F, mode: M }[]}
  */
 export function roundOrder(round, frameworks, modes) {
+  const modesOf = typeof modes === 'function' ? modes : () => modes;
   return rotate(frameworks, round).flatMap((framework) =>
-    rotate(modes, round).map((mode) => ({ framework, mode })),
+    rotate(modesOf(framework), round).map((mode) => ({ framework, mode })),
   );
 }

@@ -2,11 +2,17 @@
 // test) and the load generator, each optionally pinned to a CPU with `taskset`, each talking to
 // the harness over an IPC channel.
 
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const SERVER_ENTRY = fileURLToPath(new URL('./server/main.mjs', import.meta.url));
 const LOAD_ENTRY = fileURLToPath(new URL('./load.mjs', import.meta.url));
+/** The Go module whose `cmd/bench` is the Go reference server. */
+const GO_MODULE_DIR = fileURLToPath(new URL('../../examples/go/', import.meta.url));
 
 /** How long a child may take to start or to answer, before the harness gives up on it. */
 const STARTUP_TIMEOUT_MS = 30_000;
@@ -159,6 +165,101 @@ export async function startServer({ node, framework, mode, cpu, nodeFlags }) {
     };
   } catch (error) {
     await stopChild(child);
+    throw error;
+  }
+}
+
+/**
+ * @typedef {object} GoBuild
+ * @property {string | undefined} binary The built Go reference server, when there is one.
+ * @property {string} note What happened, in one line, for the console and the report.
+ */
+
+/**
+ * Builds the Go reference server (`examples/go/cmd/bench`) with the Go toolchain on `PATH`, into
+ * a cache directory outside the repository (`$XDG_CACHE_HOME/otel-http`, else `~/.cache/otel-http`);
+ * Go's own build cache makes a second build quick. Without a toolchain, or when the build fails,
+ * there is no binary and the note says why.
+ *
+ * @param {NodeJS.ProcessEnv} [env]
+ * @returns {GoBuild}
+ */
+export function buildGoServer(env = process.env) {
+  const version = spawnSync('go', ['version'], { encoding: 'utf8', env });
+  if (version.error || version.status !== 0) {
+    return { binary: undefined, note: 'no Go toolchain on PATH: the Go rows are skipped' };
+  }
+  const dir = join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'otel-http');
+  mkdirSync(dir, { recursive: true });
+  const binary = join(dir, 'bench-go-server');
+  const build = spawnSync('go', ['build', '-o', binary, './cmd/bench'], {
+    cwd: GO_MODULE_DIR,
+    encoding: 'utf8',
+    env,
+    timeout: 600_000,
+  });
+  if (build.status !== 0) {
+    return {
+      binary: undefined,
+      note: `go build failed, the Go rows are skipped: ${(build.stderr || String(build.error)).trim()}`,
+    };
+  }
+  return { binary, note: version.stdout.trim() };
+}
+
+/**
+ * Starts the Go reference server for a framework and mode, on `cpu` when given. It speaks the
+ * same protocol as the Node servers, as JSON lines over its stdin and stdout instead of an IPC
+ * channel; the end of its stdin stops it. Pinned to one CPU, the Go runtime sizes GOMAXPROCS to
+ * that CPU, as the Node servers run their JavaScript on one thread.
+ *
+ * @param {{ binary: string, framework: string, mode: string, cpu?: number | undefined }} options
+ * @returns {Promise<ServerProcess>}
+ */
+export async function startGoServer({ binary, framework, mode, cpu }) {
+  const what = `the Go ${framework} server in ${mode} mode`;
+  const [command, args] =
+    cpu === undefined
+      ? [binary, [framework, mode]]
+      : ['taskset', ['-c', String(cpu), binary, framework, mode]];
+  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  createInterface({ input: /** @type {import('node:stream').Readable} */ (child.stdout) }).on(
+    'line',
+    (line) => {
+      // The protocol's messages arrive as `message` events, as from a Node server's IPC channel.
+      try {
+        child.emit('message', JSON.parse(line));
+      } catch {
+        // Not a protocol line.
+      }
+    },
+  );
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.stdin?.end();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  try {
+    /** @type {import('./server/main.mjs').ReadyMessage} */
+    const ready = await nextMessage(child, 'ready', what);
+    return {
+      pid: /** @type {number} */ (child.pid),
+      port: ready.port,
+      node: ready.node,
+      async counts() {
+        const answer = nextMessage(child, 'counts', what);
+        child.stdin?.write('counts\n');
+        /** @type {import('./server/main.mjs').CountsMessage} */
+        const { handled, spans, durationPoints } = await answer;
+        return { handled, spans, durationPoints };
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
     throw error;
   }
 }

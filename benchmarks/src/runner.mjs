@@ -2,9 +2,9 @@
 // process, a discarded warm-up, one measured load run, and the server's counts and CPU time
 // around it. A rejected run is measured once more; both attempts stay in the results.
 
-import { REQUEST_PATH, roundOrder } from './matrix.mjs';
+import { GO_MODES, isGo, REQUEST_PATH, roundOrder } from './matrix.mjs';
 import { mainThreadCpuMicros, processCpuMicros, systemBusyMicros } from './proc.mjs';
-import { startServer } from './processes.mjs';
+import { startGoServer, startServer } from './processes.mjs';
 import { rejectionReasons } from './validate.mjs';
 
 /**
@@ -23,6 +23,7 @@ import { rejectionReasons } from './validate.mjs';
  * @property {number} durationSeconds
  * @property {number} connections
  * @property {number | undefined} serverCpu CPU the servers are pinned to, if any.
+ * @property {string} [goServer] The built Go reference server; the Go frameworks need it.
  */
 
 /**
@@ -35,7 +36,8 @@ import { rejectionReasons } from './validate.mjs';
  */
 
 /**
- * Measures one cell with a fresh server. Returns the run and the server's Node version.
+ * Measures one cell with a fresh server. Returns the run and the server's Node version (for a Go
+ * row, its Go version).
  *
  * @param {Cell} cell
  * @param {MatrixConfig} config
@@ -43,18 +45,25 @@ import { rejectionReasons } from './validate.mjs';
  * @returns {Promise<{ run: Run, serverNode: string }>}
  */
 export async function measureCell(cell, config, load) {
-  const server = await startServer({
-    node: config.node,
-    framework: cell.framework,
-    mode: cell.mode,
-    cpu: config.serverCpu,
-  });
+  const server = isGo(cell.framework)
+    ? await startGoServer({
+        binary: goServerOf(config),
+        framework: cell.framework,
+        mode: cell.mode,
+        cpu: config.serverCpu,
+      })
+    : await startServer({
+        node: config.node,
+        framework: cell.framework,
+        mode: cell.mode,
+        cpu: config.serverCpu,
+      });
   try {
     const job = {
       url: `http://127.0.0.1:${server.port}${REQUEST_PATH}`,
       connections: config.connections,
     };
-    // Warm-up: JIT, connection set-up, first allocations. Its figures are thrown away.
+    // Warm-up: JIT (Node), connection set-up, first allocations. Its figures are thrown away.
     if (config.warmupSeconds > 0) await load.run({ ...job, durationSeconds: config.warmupSeconds });
 
     const before = await server.counts();
@@ -102,7 +111,10 @@ export async function measureCell(cell, config, load) {
       handled,
       serverCpuMicros,
       cpuPerRequestUs: serverCpuMicros / handled,
-      helperCpuPerRequestUs: (serverCpuMicros - mainThreadMicros) / handled,
+      // A Go server runs its goroutines on every thread: it has no main thread to set apart.
+      helperCpuPerRequestUs: isGo(cell.framework)
+        ? Number.NaN
+        : (serverCpuMicros - mainThreadMicros) / handled,
       serverCpuShare: serverCpuMicros / wallMicros,
       foreignCpuShare: Math.max(0, foreignMicros / wallMicros),
       spans: {
@@ -119,6 +131,23 @@ export async function measureCell(cell, config, load) {
     await server.stop();
   }
 }
+
+/**
+ * @param {MatrixConfig} config
+ * @returns {string}
+ */
+function goServerOf(config) {
+  if (config.goServer === undefined) throw new Error('the Go reference server was not built');
+  return config.goServer;
+}
+
+/**
+ * The modes a framework is measured in: the matrix's for Node, the Go rows' own for Go.
+ *
+ * @param {MatrixConfig} config
+ * @returns {(framework: Framework) => readonly Mode[]}
+ */
+export const modesOf = (config) => (framework) => (isGo(framework) ? GO_MODES : config.modes);
 
 /**
  * The record of a cell that could not be measured at all (its server did not start, a process
@@ -156,16 +185,18 @@ export function failedRun(cell, error) {
  * @param {MatrixConfig} config
  * @param {import('./processes.mjs').LoadGenerator} load
  * @param {(run: Run, done: number, total: number) => void} [onRun]
- * @returns {Promise<{ runs: Run[], serverNode: string | undefined }>}
+ * @returns {Promise<{ runs: Run[], serverNode: string | undefined, goVersion: string | undefined }>}
  */
 export async function runMatrix(config, load, onRun) {
   /** @type {Run[]} */
   const runs = [];
   let serverNode;
-  const total = config.rounds * config.frameworks.length * config.modes.length;
+  let goVersion;
+  const cellsPerRound = roundOrder(0, config.frameworks, modesOf(config)).length;
+  const total = config.rounds * cellsPerRound;
   let done = 0;
   for (let round = 0; round < config.rounds; round++) {
-    const order = roundOrder(round, config.frameworks, config.modes);
+    const order = roundOrder(round, config.frameworks, modesOf(config));
     for (const [position, { framework, mode }] of order.entries()) {
       done++;
       for (let attempt = 1; attempt <= 2; attempt++) {
@@ -174,7 +205,8 @@ export async function runMatrix(config, load, onRun) {
         let run;
         try {
           const measured = await measureCell(cell, config, load);
-          serverNode = measured.serverNode;
+          if (isGo(framework)) goVersion = measured.serverNode;
+          else serverNode = measured.serverNode;
           run = measured.run;
         } catch (error) {
           run = failedRun(cell, error);
@@ -185,5 +217,5 @@ export async function runMatrix(config, load, onRun) {
       }
     }
   }
-  return { runs, serverNode };
+  return { runs, serverNode, goVersion };
 }

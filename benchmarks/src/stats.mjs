@@ -138,13 +138,15 @@ export function compareWithBare(runs) {
 /**
  * @param {readonly Run[]} runs
  * @param {readonly Framework[]} frameworks
- * @param {readonly Mode[]} modes
+ * @param {readonly Mode[] | ((framework: Framework) => readonly Mode[])} modes The same for every
+ *   framework, or per framework.
  * @returns {CellSummary[]}
  */
 export function summarise(runs, frameworks, modes) {
   const comparisons = compareWithBare(runs);
+  const modesOf = typeof modes === 'function' ? modes : () => modes;
   return frameworks.flatMap((framework) =>
-    modes.map((mode) => {
+    modesOf(framework).map((mode) => {
       const mine = runs.filter((run) => run.framework === framework && run.mode === mode);
       const accepted = mine.filter((run) => run.rejected.length === 0);
       const compared = comparisons.filter((c) => c.framework === framework && c.mode === mode);

@@ -1,6 +1,8 @@
 // When figures should not be read as final: a busy machine, a load generator that could not keep
 // the server busy, processes that could not be pinned. The reports print these at the top.
 
+import { isGo } from './matrix.mjs';
+
 /** Above this 1-minute load average at the start, other work was competing for the CPUs. */
 export const BUSY_LOAD_AVERAGE = 1.0;
 /** Above this share of a core used by other processes while measuring, figures are perturbed. */
@@ -31,8 +33,11 @@ export function collectWarnings(result) {
   if (meta.pinning === undefined) {
     warnings.push('the server and the load generator were not pinned to separate CPUs.');
   }
+  // The Go rows are a reference beside the targets: the Go table says when its bare servers were
+  // not kept busy, and that does not make otel-http's figures noisy.
   const unsaturated = summary.filter(
     (cell) =>
+      !isGo(cell.framework) &&
       cell.mode === 'bare' &&
       cell.serverCpuShare !== undefined &&
       cell.serverCpuShare.median < SATURATED_SERVER_CPU,

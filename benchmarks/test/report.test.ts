@@ -31,7 +31,7 @@ function meta(overrides: Partial<Meta> = {}): Meta {
 
 /** Two rounds of express and koa; otel-http at 0.90 and 0.80 of bare. */
 function runs(): Run[] {
-  const ratios: Record<Mode, number> = {
+  const ratios: Record<string, number> = {
     bare: 1,
     metrics: 0.98,
     'otel-http': 0.9,
@@ -42,7 +42,7 @@ function runs(): Run[] {
   return ['express', 'koa'].flatMap((framework) =>
     [0, 1].flatMap((round) =>
       MODES.map((mode) => {
-        const ratio = ratios[mode] - (round === 1 && mode === 'otel-http' ? 0.1 : 0);
+        const ratio = (ratios[mode] as number) - (round === 1 && mode === 'otel-http' ? 0.1 : 0);
         return makeRun({
           framework: framework as 'express' | 'koa',
           mode,
@@ -133,6 +133,81 @@ describe('renderMarkdown', () => {
     );
     expect(markdown).toContain('1-minute load average 3.50');
     expect(markdown).toContain('- koa / official, round 2, attempt 2: 7 responses outside 2xx');
+  });
+});
+
+describe('the Go reference rows', () => {
+  const GO: Mode[] = ['bare', 'instrumented-metrics', 'instrumented', 'instrumented-10%'];
+  const kept: Record<string, number> = {
+    bare: 1,
+    'instrumented-metrics': 0.9,
+    instrumented: 0.6,
+    'instrumented-10%': 0.8,
+  };
+  function withGo(goShare = 0.99): Run[] {
+    const go = ['gin', 'echo'].flatMap((framework) =>
+      [0, 1].flatMap((round) =>
+        GO.map((mode) =>
+          makeRun({
+            framework: framework as 'gin' | 'echo',
+            mode,
+            round,
+            requestsPerSecond: 40_000 * (kept[mode] as number),
+            cpuPerRequestUs: 20 / (kept[mode] as number),
+            serverCpuShare: mode === 'bare' ? goShare : 0.99,
+            spans: {
+              server: mode === 'instrumented' ? 10_000 : mode === 'bare' ? 0 : 1_000,
+              other: 0,
+            },
+          }),
+        ),
+      ),
+    );
+    return [...runs(), ...go];
+  }
+  const modesOf = (framework: string) => (framework === 'gin' || framework === 'echo' ? GO : MODES);
+  const goMeta = () =>
+    meta({
+      go: {
+        version: 'go version go1.26.0 linux/amd64',
+        modules: {
+          'github.com/gin-gonic/gin': 'v1.12.0',
+          'github.com/labstack/echo/v4': 'v4.16.5',
+        },
+      },
+    });
+
+  it('get a table of their own, ratios to their own bare, and no targets', () => {
+    const result = buildResult(goMeta(), withGo(), ['express', 'koa', 'gin', 'echo'], modesOf);
+    const markdown = renderMarkdown(result);
+    const costs = markdown.slice(
+      markdown.indexOf('## What the telemetry costs'),
+      markdown.indexOf('## The Go reference'),
+    );
+    expect(costs).not.toMatch(/gin|echo/);
+    expect(markdown).toContain(
+      '| Framework | bare: CPU per request | instrumented | instrumented, 10 % sampled | instrumented, metrics only |',
+    );
+    expect(markdown).toContain(
+      `| gin v1.12.0 | 20.0 µs | +${(20 / 0.6 - 20).toFixed(1)} µs, keeps 60 % | +5.0 µs, keeps 80 % |`,
+    );
+    expect(markdown).toMatch(/\| echo v4\.16\.5 \| 20\.0 µs \|/);
+    expect(markdown).toContain('are not comparable');
+    expect(markdown).toContain('Go rows built with go version go1.26.0 linux/amd64.');
+    expect(markdown).toContain('| github.com/gin-gonic/gin | v1.12.0 |');
+    expect(result.targets.some((t) => t.framework === 'gin' || t.framework === 'echo')).toBe(false);
+    expect(markdown).not.toContain('did not keep the bare Go server busy');
+    // The chart is the Node matrix's.
+    expect(renderSvg(result)).not.toContain('>gin<');
+  });
+
+  it('say when the bare Go server was not kept busy, without making the Node targets noisy', () => {
+    const result = buildResult(goMeta(), withGo(0.6), ['express', 'koa', 'gin', 'echo'], modesOf);
+    result.meta.warnings.push(...collectWarnings(result));
+    expect(result.meta.warnings).toEqual([]);
+    expect(renderMarkdown(result)).toContain(
+      'did not keep the bare Go server busy for gin (60 % of a core), echo (60 % of a core)',
+    );
   });
 });
 

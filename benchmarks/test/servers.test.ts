@@ -3,10 +3,12 @@
 // The servers import the built packages: run `pnpm build` first.
 
 import { afterAll, describe, expect, it } from 'vitest';
-import { FRAMEWORKS, REQUEST_PATH } from '../src/matrix.mjs';
+import { FRAMEWORKS, GO_FRAMEWORKS, GO_MODES, MODE_TRAITS, REQUEST_PATH } from '../src/matrix.mjs';
 import {
+  buildGoServer,
   type LoadGenerator,
   type ServerProcess,
+  startGoServer,
   startLoadGenerator,
   startServer,
 } from '../src/processes.mjs';
@@ -56,6 +58,62 @@ describe.concurrent.each(FRAMEWORKS)('%s server', (framework) => {
     expect(after.spans.server - before.spans.server).toBe(REQUESTS);
     expect(after.durationPoints - before.durationPoints).toBe(REQUESTS);
     expect(server.node).toBe(process.version);
+  });
+});
+
+// The Go reference rows. Go is optional on a user's machine (the rows are skipped, and these tests
+// with them); CI sets OTEL_HTTP_REQUIRE_GO=1, so that there they must run.
+const goRequired = ['1', 'true'].includes(process.env.OTEL_HTTP_REQUIRE_GO ?? '');
+const goBuild = buildGoServer();
+if (goRequired && goBuild.binary === undefined) {
+  throw new Error(`OTEL_HTTP_REQUIRE_GO is set and the Go server cannot be built: ${goBuild.note}`);
+}
+const goBinary = goBuild.binary;
+
+describe.skipIf(goBinary === undefined).each(GO_FRAMEWORKS)('Go %s server', (framework) => {
+  it.each(GO_MODES)('answers the route in %s mode and reports its telemetry', async (mode) => {
+    const server = await startGoServer({ binary: goBinary as string, framework, mode });
+    started.push(server);
+    expect(server.node).toMatch(/^go1\./);
+    const before = await server.counts();
+    for (let i = 0; i < REQUESTS; i++) {
+      const response = await fetch(`http://127.0.0.1:${server.port}${REQUEST_PATH}`);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ id: '42', name: 'User 42', roles: ['reader'] });
+    }
+    const after = await server.counts();
+    expect(after.handled - before.handled).toBe(REQUESTS);
+    const traits = MODE_TRAITS[mode];
+    const spans = after.spans.server - before.spans.server;
+    if (traits.sampleRatio === 1) expect(spans).toBe(REQUESTS);
+    else if (traits.sampleRatio === 0) expect(spans).toBe(0);
+    else expect(spans).toBeLessThan(REQUESTS);
+    expect(after.durationPoints - before.durationPoints).toBe(traits.metrics ? REQUESTS : 0);
+    await server.stop();
+  });
+
+  it('is measured by the harness like a Node cell, and accepted', async () => {
+    load ??= await startLoadGenerator({ cpu: undefined });
+    const { run, serverNode } = await measureCell(
+      { framework, mode: 'instrumented', round: 0, position: 0, attempt: 1 },
+      {
+        node: process.execPath,
+        frameworks: [framework],
+        modes: ['bare'],
+        rounds: 1,
+        warmupSeconds: 0,
+        durationSeconds: 0.5,
+        connections: 4,
+        serverCpu: undefined,
+        goServer: goBinary,
+      },
+      load,
+    );
+    expect(run.rejected).toEqual([]);
+    expect(run.requests).toBeGreaterThan(0);
+    expect(run.spans.server).toBeGreaterThanOrEqual(run.requests - 4);
+    expect(run.cpuPerRequestUs).toBeGreaterThan(0);
+    expect(serverNode).toMatch(/^go1\./);
   });
 });
 

@@ -3,8 +3,8 @@
 // it every measurement with its ratios to `bare`, the targets (judged only on a full, quiet run),
 // the modes, the versions, and every rejected run with its reason.
 
-import { MODE_TRAITS, OFFICIAL_INSTRUMENTATION } from '../matrix.mjs';
-import { targetsJudged } from '../warnings.mjs';
+import { GO_INSTRUMENTATION, isGo, MODE_TRAITS, OFFICIAL_INSTRUMENTATION } from '../matrix.mjs';
+import { SATURATED_SERVER_CPU, targetsJudged } from '../warnings.mjs';
 import { fixed, spreadText, whole } from './format.mjs';
 
 /**
@@ -18,6 +18,17 @@ const COST_COLUMNS = [
   ['otel-http-10%', 'otel-http, 10 % sampled'],
   ['metrics', 'otel-http, metrics only'],
   ['floor', 'floor'],
+];
+
+/**
+ * The columns of the Go reference table.
+ *
+ * @type {[import('../matrix.mjs').Mode, string][]}
+ */
+const GO_COST_COLUMNS = [
+  ['instrumented', 'instrumented'],
+  ['instrumented-10%', 'instrumented, 10 % sampled'],
+  ['instrumented-metrics', 'instrumented, metrics only'],
 ];
 
 const DIRECTION = { '>=': '≥', '<=': '≤' };
@@ -73,6 +84,8 @@ export function renderMarkdown(result) {
   );
 
   lines.push(...costTable(result), '');
+  const goRows = goTable(result);
+  if (goRows.length > 0) lines.push(...goRows, '');
 
   lines.push('## Measurements', '');
   lines.push(
@@ -121,6 +134,11 @@ export function renderMarkdown(result) {
   for (const [framework, official] of Object.entries(OFFICIAL_INSTRUMENTATION)) {
     lines.push(`  - \`official\` for ${framework}: ${official}.`);
   }
+  if (meta.go !== undefined) {
+    for (const [framework, instrumentation] of Object.entries(GO_INSTRUMENTATION)) {
+      lines.push(`  - \`instrumented\` for ${framework}: ${instrumentation}.`);
+    }
+  }
   lines.push('');
 
   lines.push('## Versions', '');
@@ -136,6 +154,12 @@ export function renderMarkdown(result) {
   lines.push('', row(['Package', 'Version']), row(['---', '---']));
   for (const [name, version] of Object.entries(meta.packages)) lines.push(row([name, version]));
   lines.push('');
+  if (meta.go !== undefined) {
+    lines.push(`Go rows built with ${meta.go.version}.`, '', row(['Go module', 'Version']));
+    lines.push(row(['---', '---']));
+    for (const [name, version] of Object.entries(meta.go.modules)) lines.push(row([name, version]));
+    lines.push('');
+  }
 
   const rejected = runs.filter((run) => run.rejected.length > 0);
   lines.push('## Rejected runs', '');
@@ -157,7 +181,7 @@ export function renderMarkdown(result) {
  * @returns {string[]}
  */
 function costTable({ meta, summary }) {
-  const frameworks = [...new Set(summary.map((cell) => cell.framework))];
+  const frameworks = [...new Set(summary.map((cell) => cell.framework))].filter((f) => !isGo(f));
   const columns = COST_COLUMNS.filter(([mode]) => summary.some((cell) => cell.mode === mode));
   /**
    * @param {string} framework
@@ -184,6 +208,69 @@ function costTable({ meta, summary }) {
         `${fixed(cell(framework, 'bare')?.cpuPerRequestUs?.median ?? Number.NaN, 1)} µs`,
         ...columns.map(([mode]) => costText(cell(framework, mode))),
       ]),
+    );
+  }
+  return lines;
+}
+
+/**
+ * The Go rows, when they ran: what the Go instrumentation adds to a Gin or Echo request, relative to
+ * the same framework's bare Go server in the same round. Empty without Go rows.
+ *
+ * @param {BenchmarkResult} result
+ * @returns {string[]}
+ */
+function goTable({ meta, summary }) {
+  const frameworks = [...new Set(summary.map((cell) => cell.framework))].filter(isGo);
+  if (frameworks.length === 0) return [];
+  /**
+   * @param {string} framework
+   * @param {string} mode
+   */
+  const cell = (framework, mode) =>
+    summary.find((entry) => entry.framework === framework && entry.mode === mode);
+  const modules = meta.go?.modules ?? {};
+  const versionOf = (/** @type {string} */ framework) =>
+    framework === 'gin'
+      ? modules['github.com/gin-gonic/gin']
+      : modules['github.com/labstack/echo/v4'];
+  const lines = [
+    '## The Go reference: what telemetry costs Gin and Echo',
+    '',
+    'The same route, load generator and rounds, on Go servers (`examples/go/cmd/bench`) ' +
+      'instrumented the way a Go user does it today. Read the ratios beside the Node rows above: ' +
+      'each is taken against the same framework’s bare server in the same round. The µs of a Go ' +
+      'server and of a Node server are not comparable, and neither are their req/s: the two ' +
+      'runtimes differ in everything but the route.',
+    '',
+    row(['Framework', 'bare: CPU per request', ...GO_COST_COLUMNS.map(([, heading]) => heading)]),
+    row(['---', '--:', ...GO_COST_COLUMNS.map(() => '--:')]),
+  ];
+  for (const framework of frameworks) {
+    const version = versionOf(framework);
+    lines.push(
+      row([
+        version ? `${framework} ${version}` : framework,
+        `${fixed(cell(framework, 'bare')?.cpuPerRequestUs?.median ?? Number.NaN, 1)} µs`,
+        ...GO_COST_COLUMNS.map(([mode]) => costText(cell(framework, mode))),
+      ]),
+    );
+  }
+  const unsaturated = frameworks.filter((framework) => {
+    const share = cell(framework, 'bare')?.serverCpuShare?.median;
+    return share !== undefined && share < SATURATED_SERVER_CPU;
+  });
+  if (unsaturated.length > 0) {
+    lines.push(
+      '',
+      `The load generator did not keep the bare Go server busy for ${unsaturated
+        .map(
+          (f) =>
+            `${f} (${fixed((cell(f, 'bare')?.serverCpuShare?.median ?? 0) * 100, 0)} % of a core)`,
+        )
+        .join(
+          ', ',
+        )}: there, the share of throughput kept understates the cost; read the CPU added.`,
     );
   }
   return lines;

@@ -1,5 +1,6 @@
 // The result document of one benchmark run: written as JSON, rendered as Markdown and SVG.
 
+import { isGo } from '../matrix.mjs';
 import { summarise } from '../stats.mjs';
 import { evaluateTargets } from '../targets.mjs';
 
@@ -20,6 +21,8 @@ import { evaluateTargets } from '../targets.mjs';
  * @property {string | undefined} commit The repository's commit when the run started, `+dirty` when
  *   the packages or the harness had uncommitted changes.
  * @property {string} [builtAt] When the measured otel-http packages were built.
+ * @property {{ version: string, modules: Record<string, string> }} [go] The Go rows' toolchain
+ *   and module versions, when they ran.
  * @property {string[]} warnings Why the figures may not be trustworthy.
  */
 
@@ -35,14 +38,19 @@ import { evaluateTargets } from '../targets.mjs';
  * @param {Meta} meta
  * @param {import('../stats.mjs').Run[]} runs
  * @param {readonly import('../matrix.mjs').Framework[]} frameworks
- * @param {readonly import('../matrix.mjs').Mode[]} modes
+ * @param {readonly import('../matrix.mjs').Mode[] | ((framework: import('../matrix.mjs').Framework) => readonly import('../matrix.mjs').Mode[])} modes
+ *   The same for every framework, or per framework.
  * @returns {BenchmarkResult}
  */
 export function buildResult(meta, runs, frameworks, modes) {
   return {
     meta,
     summary: summarise(runs, frameworks, modes),
-    targets: evaluateTargets(runs, frameworks),
+    // The targets are otel-http's: the Go rows are a reference beside them, not judged.
+    targets: evaluateTargets(
+      runs,
+      frameworks.filter((framework) => !isGo(framework)),
+    ),
     runs,
   };
 }

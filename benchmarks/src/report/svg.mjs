@@ -2,6 +2,7 @@
 // (left) and the CPU time per request the mode adds to `bare` (right). Bars are per-round medians,
 // whiskers the min–max over rounds.
 
+import { isGo } from '../matrix.mjs';
 import { fixed } from './format.mjs';
 
 /**
@@ -79,7 +80,9 @@ export function niceTicks(low, high) {
  * @returns {string}
  */
 export function renderSvg(result) {
-  const { meta, summary } = result;
+  const { meta } = result;
+  // The chart is the Node matrix's; the Go reference rows are in the Markdown report.
+  const summary = result.summary.filter((cell) => !isGo(cell.framework));
   const frameworks = [...new Set(summary.map((cell) => cell.framework))];
   const modes = [...new Set(summary.map((cell) => cell.mode))].filter((mode) => mode !== 'bare');
 
