@@ -124,7 +124,7 @@ export async function startCallgrindServer({
     ],
     {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      env: { ...process.env, OTEL_HTTP_BENCH_NO_IDLE_TIMEOUT: '1' },
+      env: { ...process.env, OTEL_HTTP_BENCH_NO_IDLE_TIMEOUT: '1', OTEL_HTTP_BENCH_WINDOWED: '1' },
     },
   );
   let windows = 0;
