@@ -23,7 +23,7 @@ import {
 const GATE_FRAMEWORKS = ['express', 'fastify'];
 const GATE_MODES = ['bare', 'metrics', 'otel-http'];
 /** How much an otel-http mode's instructions per request, relative to bare, may rise. */
-const GATE_THRESHOLD = 0.03;
+const GATE_THRESHOLD = 0.01;
 
 const HELP = `Usage: pnpm bench:instructions [options]
 
