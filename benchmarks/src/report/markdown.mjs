@@ -197,11 +197,28 @@ function costTable({ meta, summary }) {
       'server keeps. `official` is the instrumentation a user would otherwise pick; `floor` the ' +
       'least any instrumentation pays the SDK (a span and a histogram record).',
     '',
+    ...costRows(frameworks, columns, cell, (framework) => meta.packages[framework]),
+  ];
+  return lines;
+}
+
+/**
+ * The rows of a cost table: a heading, then per framework `bare`'s CPU per request and each
+ * column's {@link costText}.
+ *
+ * @param {readonly string[]} frameworks
+ * @param {readonly (readonly [string, string])[]} columns `[mode, heading]` pairs.
+ * @param {(framework: string, mode: string) => import('../stats.mjs').CellSummary | undefined} cell
+ * @param {(framework: string) => string | undefined} versionOf
+ * @returns {string[]}
+ */
+function costRows(frameworks, columns, cell, versionOf) {
+  const lines = [
     row(['Framework', 'bare: CPU per request', ...columns.map(([, heading]) => heading)]),
     row(['---', '--:', ...columns.map(() => '--:')]),
   ];
   for (const framework of frameworks) {
-    const version = meta.packages[framework];
+    const version = versionOf(framework);
     lines.push(
       row([
         version ? `${framework} ${version}` : framework,
@@ -243,19 +260,8 @@ function goTable({ meta, summary }) {
       'server and of a Node server are not comparable, and neither are their req/s: the two ' +
       'runtimes differ in everything but the route.',
     '',
-    row(['Framework', 'bare: CPU per request', ...GO_COST_COLUMNS.map(([, heading]) => heading)]),
-    row(['---', '--:', ...GO_COST_COLUMNS.map(() => '--:')]),
+    ...costRows(frameworks, GO_COST_COLUMNS, cell, versionOf),
   ];
-  for (const framework of frameworks) {
-    const version = versionOf(framework);
-    lines.push(
-      row([
-        version ? `${framework} ${version}` : framework,
-        `${fixed(cell(framework, 'bare')?.cpuPerRequestUs?.median ?? Number.NaN, 1)} µs`,
-        ...GO_COST_COLUMNS.map(([mode]) => costText(cell(framework, mode))),
-      ]),
-    );
-  }
   const unsaturated = frameworks.filter((framework) => {
     const share = cell(framework, 'bare')?.serverCpuShare?.median;
     return share !== undefined && share < SATURATED_SERVER_CPU;
