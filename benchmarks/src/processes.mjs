@@ -101,8 +101,9 @@ export function nextMessage(child, type, what, timeoutMs = STARTUP_TIMEOUT_MS) {
 }
 
 /**
- * Ends a child and waits for it to be gone. Closing the IPC channel first lets it exit normally
- * (which is when Node writes a `--cpu-prof` profile); a signal follows if it does not.
+ * Ends a child and waits for it to be gone. Closing its control channel first (the IPC channel of
+ * a Node child, the stdin of a Go server) lets it exit normally (which is when Node writes a
+ * `--cpu-prof` profile); a signal follows if it does not.
  *
  * @param {import('node:child_process').ChildProcess} child
  */
@@ -110,8 +111,9 @@ export async function stopChild(child) {
   // Never started (spawn failed), or already gone.
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  if (child.connected) {
-    child.disconnect();
+  if (child.connected || child.stdin !== null) {
+    if (child.connected) child.disconnect();
+    else child.stdin?.end();
     const timer = setTimeout(() => child.kill('SIGTERM'), 5_000);
     await exited;
     clearTimeout(timer);
@@ -234,14 +236,6 @@ export async function startGoServer({ binary, framework, mode, cpu }) {
       }
     },
   );
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.stdin?.end();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(timer);
-  };
   try {
     /** @type {import('./server/main.mjs').ReadyMessage} */
     const ready = await nextMessage(child, 'ready', what);
@@ -256,10 +250,10 @@ export async function startGoServer({ binary, framework, mode, cpu }) {
         const { handled, spans, durationPoints } = await answer;
         return { handled, spans, durationPoints };
       },
-      stop,
+      stop: () => stopChild(child),
     };
   } catch (error) {
-    await stop();
+    await stopChild(child);
     throw error;
   }
 }
