@@ -9,6 +9,7 @@ import type {
   SpanLimits,
   SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
+import { parseRatioText } from './adjustable-sampler.js';
 import {
   type Env,
   parseHttpUrl,
@@ -93,6 +94,13 @@ export interface ResolvedTelemetryConfig {
   readonly metricExportIntervalMillis: number;
   readonly metricExportTimeoutMillis: number;
   readonly sampler: SamplerChoice;
+  /**
+   * The file the ratio of an adjustable (ratio) sampler is read from at start and on
+   * {@link samplingRatioSignal}; `undefined` when none is set or the sampler is not a ratio one.
+   */
+  readonly samplingRatioFile: string | undefined;
+  /** The signal that re-reads {@link samplingRatioFile}; `undefined` when nothing listens. */
+  readonly samplingRatioSignal: ShutdownSignal | undefined;
   readonly spanLimits: SpanLimits | undefined;
   readonly spanProcessors: readonly SpanProcessor[];
   /** The propagator given as an option, or the W3C parts to combine. */
@@ -169,7 +177,7 @@ export function resolveTelemetryConfig(
     prometheus: disabled ? defaultPrometheus() : resolvePrometheus(options, env),
     exportQueue: disabled ? defaultQueue() : resolveQueue(options, env, warnings),
     ...(disabled ? defaultMetricTiming() : resolveMetricTiming(options, env, warnings)),
-    sampler: disabled ? { kind: 'always_off', ratio: 0 } : resolveSampler(options, env, warnings),
+    ...(disabled ? defaultSampling() : resolveSampling(options, env, warnings)),
     spanLimits: options.spanLimits,
     spanProcessors: options.spanProcessors ?? [],
     propagator:
@@ -477,7 +485,75 @@ function resolveMetricTiming(options: TelemetryOptions, env: Env, warnings: stri
   return { metricExportIntervalMillis: interval, metricExportTimeoutMillis: timeout };
 }
 
-function resolveSampler(options: TelemetryOptions, env: Env, warnings: string[]): SamplerChoice {
+/** The signal that re-reads the sampling ratio file (SIGUSR1 is Node's debugger signal). */
+export const SAMPLING_RATIO_SIGNAL: ShutdownSignal = 'SIGUSR2';
+
+function defaultSampling(): Pick<
+  ResolvedTelemetryConfig,
+  'sampler' | 'samplingRatioFile' | 'samplingRatioSignal'
+> {
+  return {
+    sampler: { kind: 'always_off', ratio: 0 },
+    samplingRatioFile: undefined,
+    samplingRatioSignal: undefined,
+  };
+}
+
+/** The sampler, and the ratio file with the signal that re-reads it. */
+function resolveSampling(
+  options: TelemetryOptions,
+  env: Env,
+  warnings: string[],
+): Pick<ResolvedTelemetryConfig, 'sampler' | 'samplingRatioFile' | 'samplingRatioSignal'> {
+  const file = resolveRatioFile(options, env);
+  const sampler = resolveSampler(options, env, warnings, file !== undefined);
+  if (file === undefined)
+    return { sampler, samplingRatioFile: undefined, samplingRatioSignal: undefined };
+  if (!isRatioSampler(sampler)) {
+    const which = sampler.kind === 'custom' ? 'the sampler option' : sampler.kind;
+    warnings.push(
+      `the sampling ratio file ${file} is ignored: ${which} is not an adjustable ratio sampler`,
+    );
+    return { sampler, samplingRatioFile: undefined, samplingRatioSignal: undefined };
+  }
+  const signals = resolveSignals(options.shutdownOnSignals);
+  if (signals.includes(SAMPLING_RATIO_SIGNAL)) {
+    warnings.push(
+      `${SAMPLING_RATIO_SIGNAL} shuts telemetry down here (shutdownOnSignals), so it does not re-read the sampling ratio file; call telemetry.sampling.reload() instead`,
+    );
+    return { sampler, samplingRatioFile: file, samplingRatioSignal: undefined };
+  }
+  return { sampler, samplingRatioFile: file, samplingRatioSignal: SAMPLING_RATIO_SIGNAL };
+}
+
+/** Whether the choice is one of the ratio samplers, which are built adjustable. */
+export function isRatioSampler(
+  choice: SamplerChoice,
+): choice is { kind: 'traceidratio' | 'parentbased_traceidratio'; ratio: number } {
+  return choice.kind === 'traceidratio' || choice.kind === 'parentbased_traceidratio';
+}
+
+function resolveRatioFile(options: TelemetryOptions, env: Env): string | undefined {
+  const option = options.samplingRatioFile;
+  if (option !== undefined) {
+    if (typeof option !== 'string' || option.trim() === '') {
+      throw new TelemetryConfigError(
+        'options.samplingRatioFile',
+        option,
+        'expected the path of a file',
+      );
+    }
+    return option;
+  }
+  return readVar(env, 'OTEL_HTTP_SAMPLER_RATIO_FILE');
+}
+
+function resolveSampler(
+  options: TelemetryOptions,
+  env: Env,
+  warnings: string[],
+  ratioFileSet: boolean,
+): SamplerChoice {
   if (options.sampler !== undefined) return { kind: 'custom', sampler: options.sampler };
   if (options.samplingRatio !== undefined) {
     const ratio = options.samplingRatio;
@@ -495,7 +571,9 @@ function resolveSampler(options: TelemetryOptions, env: Env, warnings: string[])
   if (name === undefined) {
     if (arg !== undefined)
       warnings.push('OTEL_TRACES_SAMPLER_ARG is ignored: OTEL_TRACES_SAMPLER is not set');
-    return { kind: 'parentbased_always_on', ratio: 1 };
+    // With a ratio file the default is the parent-based ratio sampler, starting with everything
+    // sampled as the default parentbased_always_on does, so that the file can change it.
+    return { kind: ratioFileSet ? 'parentbased_traceidratio' : 'parentbased_always_on', ratio: 1 };
   }
   const kind = name.toLowerCase() as (typeof SAMPLERS)[number];
   if (!SAMPLERS.includes(kind)) {
@@ -512,15 +590,15 @@ function resolveSampler(options: TelemetryOptions, env: Env, warnings: string[])
     return { kind, ratio: 1 };
   }
   if (arg === undefined) return { kind, ratio: 1 };
-  const ratio = /^(?:\d+(?:\.\d*)?|\.\d+)$/.test(arg) ? Number(arg) : Number.NaN;
-  if (!(ratio >= 0 && ratio <= 1)) {
+  const parsed = parseRatioText(arg);
+  if ('problem' in parsed) {
     throw new TelemetryConfigError(
       'OTEL_TRACES_SAMPLER_ARG',
       arg,
       'expected a sampling ratio from 0 to 1',
     );
   }
-  return { kind, ratio };
+  return { kind, ratio: parsed.ratio };
 }
 
 /** With `w3cPropagators: 'sdk'`, `tracecontext` and `baggage` name the SDK's propagators. */

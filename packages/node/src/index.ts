@@ -4,6 +4,7 @@
  * correlation. The middleware packages (`@otel-http/express`, …) then use what it registered.
  */
 
+export { AdjustableRatioSampler } from './adjustable-sampler.js';
 export {
   BoundedBatchSpanProcessor,
   type BoundedBatchSpanProcessorOptions,
@@ -21,6 +22,7 @@ export type {
   MetricsExporterName,
   OtlpOptions,
   PrometheusOptions,
+  SamplingControl,
   ShutdownSignal,
   Telemetry,
   TelemetryEndpoints,

@@ -126,6 +126,15 @@ export interface TelemetryOptions {
    * (parent-based ratio sampling). Wins over `OTEL_TRACES_SAMPLER`.
    */
   samplingRatio?: number;
+  /**
+   * A file holding the sampling ratio (`0.25`), read at start and again on `SIGUSR2` or
+   * `telemetry.sampling.reload()`, so that operators can change the ratio without a restart.
+   * Applies to the ratio samplers (`samplingRatio`, `traceidratio`, `parentbased_traceidratio`);
+   * with no sampler chosen it makes the default sampler `parentbased_traceidratio` starting at 1.
+   * A missing or unreadable file, or one that does not hold a number from 0 to 1, keeps the ratio
+   * in effect and says why through the diagnostic logger. Default: `OTEL_HTTP_SAMPLER_RATIO_FILE`.
+   */
+  samplingRatioFile?: string;
   /** A sampler of your own. Wins over {@link samplingRatio} and `OTEL_TRACES_SAMPLER`. */
   sampler?: Sampler;
   /** Span limits (attribute count and length, events, links). SDK and `OTEL_SPAN_*` defaults otherwise. */
@@ -196,6 +205,32 @@ export interface TelemetryEndpoints {
   readonly prometheusUrl?: string;
 }
 
+/**
+ * The ratio of new (root) traces the sampler records, changeable while the process runs. Traces
+ * continued from a caller follow the caller's decision whatever the ratio (with the parent-based
+ * samplers). Only a ratio sampler is adjustable: with the `sampler` option, `always_on` and the
+ * other fixed samplers (the default included), or disabled telemetry, `adjustable` is `false`,
+ * `ratio` is `undefined` and `setRatio()` returns `false`.
+ */
+export interface SamplingControl {
+  /** Whether the ratio can be changed. */
+  readonly adjustable: boolean;
+  /** The ratio in effect, 0–1; `undefined` when not adjustable. */
+  readonly ratio: number | undefined;
+  /**
+   * Uses `ratio` (0–1) for the decisions from now on. Returns `false`, keeping the ratio in
+   * effect and saying why through the diagnostic logger, when the value is not a number from 0 to
+   * 1 or the sampler is not adjustable.
+   */
+  setRatio(ratio: number): boolean;
+  /**
+   * Reads the sampling ratio file again (what `SIGUSR2` does) and uses its ratio. Returns `false`,
+   * keeping the ratio in effect and saying why through the diagnostic logger, when there is no
+   * ratio file or it does not hold a number from 0 to 1.
+   */
+  reload(): boolean;
+}
+
 /** What {@link startTelemetry} returns. */
 export interface Telemetry {
   /** The tracer provider registered globally (the API's no-op one when disabled). */
@@ -220,4 +255,6 @@ export interface Telemetry {
   shutdown(options?: { timeoutMillis?: number }): Promise<void>;
   /** Counters of the span export queue. */
   exportStats(): ExportStats;
+  /** The sampling ratio of new traces, and how to change it at run time. */
+  readonly sampling: SamplingControl;
 }

@@ -25,9 +25,9 @@ import {
   ParentBasedSampler,
   type Sampler,
   type SpanExporter,
-  TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-base';
 import { StrictW3CBaggagePropagator, StrictW3CTraceContextPropagator } from '@otel-http/core';
+import { AdjustableRatioSampler } from './adjustable-sampler.js';
 import { BoundedBatchSpanProcessor } from './bounded-span-processor.js';
 import type { ResolvedTelemetryConfig, SamplerChoice, W3CPropagatorName } from './config.js';
 import { CompactConsoleSpanExporter } from './console-exporter.js';
@@ -53,22 +53,39 @@ export function buildResource(attributes: Attributes): Resource {
   );
 }
 
-export function buildSampler(choice: SamplerChoice): Sampler {
+/**
+ * The sampler a choice names. The ratio samplers get an {@link AdjustableRatioSampler} as their
+ * (root) ratio sampler, returned as `adjustable` so that the ratio can be changed at run time.
+ */
+export function buildSampler(choice: SamplerChoice): {
+  sampler: Sampler;
+  adjustable: AdjustableRatioSampler | undefined;
+} {
   switch (choice.kind) {
     case 'custom':
-      return choice.sampler;
+      return { sampler: choice.sampler, adjustable: undefined };
     case 'always_on':
-      return new AlwaysOnSampler();
+      return { sampler: new AlwaysOnSampler(), adjustable: undefined };
     case 'always_off':
-      return new AlwaysOffSampler();
-    case 'traceidratio':
-      return new TraceIdRatioBasedSampler(choice.ratio);
+      return { sampler: new AlwaysOffSampler(), adjustable: undefined };
     case 'parentbased_always_on':
-      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+      return {
+        sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
+        adjustable: undefined,
+      };
     case 'parentbased_always_off':
-      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
-    case 'parentbased_traceidratio':
-      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(choice.ratio) });
+      return {
+        sampler: new ParentBasedSampler({ root: new AlwaysOffSampler() }),
+        adjustable: undefined,
+      };
+    case 'traceidratio': {
+      const adjustable = new AdjustableRatioSampler(choice.ratio);
+      return { sampler: adjustable, adjustable };
+    }
+    case 'parentbased_traceidratio': {
+      const adjustable = new AdjustableRatioSampler(choice.ratio);
+      return { sampler: new ParentBasedSampler({ root: adjustable }), adjustable };
+    }
   }
 }
 

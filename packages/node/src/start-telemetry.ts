@@ -17,6 +17,7 @@ import { describeError, logger } from './diag.js';
 import type { Env } from './env.js';
 import type { ExportStats, Telemetry, TelemetryLogLevel, TelemetryOptions } from './options.js';
 import { registerQueueMetrics } from './queue-metrics.js';
+import { registerSamplingMetric, reloadOnSignal, samplingControl } from './sampling-control.js';
 import {
   buildMetricReaders,
   buildPropagator,
@@ -84,13 +85,17 @@ export function startTelemetryFrom(options: TelemetryOptions, start: StartContex
   const queues = buildSpanQueues(config);
   const { readers, prometheus } = buildMetricReaders(config);
   const meterProvider = new MeterProvider({ resource, readers });
+  const { sampler, adjustable } = buildSampler(config.sampler);
   const tracerProvider = new NodeTracerProvider({
     resource,
-    sampler: buildSampler(config.sampler),
+    sampler,
     ...(config.spanLimits && { spanLimits: config.spanLimits }),
     spanProcessors: [...queues, ...config.spanProcessors],
   });
   registerQueueMetrics(meterProvider, queues);
+  registerSamplingMetric(meterProvider, adjustable);
+  const sampling = samplingControl(adjustable, config.samplingRatioFile);
+  if (config.samplingRatioFile !== undefined) sampling.reload();
   const contextManager = new AsyncLocalStorageContextManager();
   try {
     registerGlobals(
@@ -110,6 +115,10 @@ export function startTelemetryFrom(options: TelemetryOptions, start: StartContex
   const removeSignals = installShutdownSignals(config.shutdownSignals, () => telemetry.shutdown(), {
     yieldToApplication: config.signalsYieldToApplication,
   });
+  const removeReload =
+    config.samplingRatioSignal === undefined
+      ? () => {}
+      : reloadOnSignal(sampling, config.samplingRatioSignal);
   const ready = (prometheus?.url ?? Promise.resolve(undefined)).then((prometheusUrl) =>
     prometheusUrl === undefined ? {} : { prometheusUrl },
   );
@@ -125,6 +134,7 @@ export function startTelemetryFrom(options: TelemetryOptions, start: StartContex
     shutdown(shutdownOptions = {}) {
       shutdownPromise ??= (async () => {
         removeSignals();
+        removeReload();
         const timeoutMillis = shutdownOptions.timeoutMillis ?? config.shutdownTimeoutMillis;
         const finished = await withinTimeout(
           Promise.allSettled([
@@ -153,6 +163,7 @@ export function startTelemetryFrom(options: TelemetryOptions, start: StartContex
       return shutdownPromise;
     },
     exportStats: () => statsOf(queues),
+    sampling,
   };
   return telemetry;
 }
@@ -166,6 +177,7 @@ function disabledTelemetry(): Telemetry {
     forceFlush: () => Promise.resolve(),
     shutdown: () => Promise.resolve(),
     exportStats: () => ({ queued: 0, dropped: 0, exported: 0, failed: 0 }),
+    sampling: samplingControl(undefined),
   };
 }
 

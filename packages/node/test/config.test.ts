@@ -343,6 +343,34 @@ describe('explicit options win over the environment', () => {
     },
   );
 
+  it('a sampling ratio file: SIGUSR2 re-reads it, and with no sampler chosen the default is an adjustable parent-based ratio of 1', () => {
+    const c = resolve({ OTEL_HTTP_SAMPLER_RATIO_FILE: '/etc/app/ratio' });
+    expect(c.sampler).toEqual({ kind: 'parentbased_traceidratio', ratio: 1 });
+    expect(c.samplingRatioFile).toBe('/etc/app/ratio');
+    expect(c.samplingRatioSignal).toBe('SIGUSR2');
+    expect(c.warnings).toEqual([]);
+    const option = resolve(
+      { OTEL_HTTP_SAMPLER_RATIO_FILE: '/etc/app/ratio' },
+      { samplingRatio: 0.1, samplingRatioFile: 'ratio.txt' },
+    );
+    expect(option.samplingRatioFile).toBe('ratio.txt');
+    expect(option.sampler).toEqual({ kind: 'parentbased_traceidratio', ratio: 0.1 });
+    expect(resolve({}).samplingRatioFile).toBeUndefined();
+    expect(resolve({}).samplingRatioSignal).toBeUndefined();
+  });
+
+  it('a sampling ratio file beside a fixed sampler, or with SIGUSR2 shutting down, is explained', () => {
+    const fixed = resolve({ OTEL_TRACES_SAMPLER: 'always_off', OTEL_HTTP_SAMPLER_RATIO_FILE: 'r' });
+    expect(fixed.samplingRatioFile).toBeUndefined();
+    expect(fixed.warnings).toEqual([
+      'the sampling ratio file r is ignored: always_off is not an adjustable ratio sampler',
+    ]);
+    const shuts = resolve({}, { samplingRatioFile: 'r', shutdownOnSignals: ['SIGUSR2'] });
+    expect(shuts.samplingRatioFile).toBe('r');
+    expect(shuts.samplingRatioSignal).toBeUndefined();
+    expect(shuts.warnings[0]).toMatch(/SIGUSR2 shuts telemetry down here/);
+  });
+
   it('a sampler object wins over the ratio', () => {
     const sampler = { shouldSample: () => ({ decision: 0 }), toString: () => 'mine' };
     expect(resolve({}, { sampler, samplingRatio: 0.5 }).sampler).toEqual({

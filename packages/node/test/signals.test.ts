@@ -40,6 +40,15 @@ process.on('SIGTERM', async () => {
 });
 `,
   ),
+  // The sampling ratio file named by OTEL_HTTP_SAMPLER_RATIO_FILE, re-read on SIGUSR2; the app
+  // prints the ratio in effect after each SIGUSR2.
+  'ratio-file.mjs': app(
+    '',
+    `
+console.log('ratio ' + telemetry.sampling.ratio);
+process.on('SIGUSR2', () => setImmediate(() => console.log('ratio ' + telemetry.sampling.ratio)));
+`,
+  ),
 };
 
 let receiver: OtlpReceiver;
@@ -77,7 +86,7 @@ interface Run {
 }
 
 /** Starts `node <file>` exporting over OTLP to the receiver; killed if it runs over 15 s. */
-function runApp(file: string): Run {
+function runApp(file: string, more: Record<string, string> = {}): Run {
   const clean = Object.fromEntries(
     Object.entries(process.env).filter(
       ([name]) => !name.startsWith('OTEL_') && name !== 'NODE_OPTIONS',
@@ -89,6 +98,7 @@ function runApp(file: string): Run {
     OTEL_METRICS_EXPORTER: 'none',
     // Nothing is exported before the signal unless the shutdown flushes it.
     OTEL_BSP_SCHEDULE_DELAY: '600000',
+    ...more,
   };
   const child = spawn(process.execPath, [file], { cwd: outDir, env });
   const run: Run = {
@@ -156,5 +166,26 @@ describe('startTelemetry() and signals', () => {
     // telemetry was still running until the application shut it down.
     expect({ code, signal }).toEqual({ code: 3, signal: null });
     expect(spansOf('quickstart').sort()).toEqual(['drained', 'handled GET /users/:id']);
+  });
+
+  it('SIGUSR2 re-reads the sampling ratio file and leaves the process running', async () => {
+    const file = join(outDir, 'ratio.txt');
+    await writeFile(file, '0.01');
+    const run = runApp('ratio-file.mjs', { OTEL_HTTP_SAMPLER_RATIO_FILE: file });
+    try {
+      await waitFor(() => run.stdout.includes('ready'), 'the server to listen', 15_000);
+      expect(run.stdout).toContain('ratio 0.01\n');
+      await writeFile(file, '1\n');
+      run.child.kill('SIGUSR2');
+      await waitFor(() => run.stdout.includes('ratio 1\n'), 'the new ratio', 15_000);
+      await writeFile(file, 'all of them');
+      run.child.kill('SIGUSR2');
+      await waitFor(() => run.stdout.split('ratio 1\n').length === 3, 'the kept ratio', 15_000);
+      expect(run.child.exitCode).toBeNull();
+      expect(run.stderr).toContain('keeping 1');
+    } finally {
+      run.child.kill('SIGTERM');
+      await run.exited;
+    }
   });
 });
