@@ -7,6 +7,8 @@
  * are dropped — the parser drops them too, so a valid header reaches it unchanged.
  */
 
+import type { Attributes, Baggage } from '@opentelemetry/api';
+
 /** Characters of the header read: the W3C Baggage limit for a whole `baggage` header. */
 export const MAX_BAGGAGE_READ = 8192;
 /** List-members read, valid or not: the SDK's limit on the entries it keeps. */
@@ -95,4 +97,28 @@ export function hexValue(c: number): number {
   if (c >= 65 && c <= 70) return c - 55;
   if (c >= 97 && c <= 102) return c - 87;
   return -1;
+}
+
+/** Longest value a baggage entry gives a span attribute (`baggageToAttributes`); the rest is cut. */
+export const MAX_BAGGAGE_ATTRIBUTE_LENGTH = 256;
+
+/**
+ * Adds the entries of `baggage` named by `keys` to `attributes`, each under its key: non-empty
+ * string values only, cut to {@link MAX_BAGGAGE_ATTRIBUTE_LENGTH} characters. An attribute the
+ * instrumentation already set (`url.path`, …) is kept.
+ */
+export function addBaggageAttributes(
+  attributes: Attributes,
+  baggage: Baggage | undefined,
+  keys: readonly string[],
+): void {
+  if (baggage === undefined) return;
+  for (const key of keys) {
+    const value: unknown = baggage.getEntry(key)?.value;
+    if (typeof value !== 'string' || value.length === 0 || attributes[key] !== undefined) continue;
+    attributes[key] =
+      value.length > MAX_BAGGAGE_ATTRIBUTE_LENGTH
+        ? value.slice(0, MAX_BAGGAGE_ATTRIBUTE_LENGTH)
+        : value;
+  }
 }

@@ -77,7 +77,22 @@ export function resolveConfig(options: OtelHttpOptions): ResolvedConfig {
       ...lowerCaseList(options.sensitiveHeaders),
     ]),
     redactQueryParams: new Set(redactions),
+    baggageToAttributes: baggageKeys(options.baggageToAttributes),
   });
+}
+
+/** The `baggageToAttributes` keys: non-empty strings, each once, as given (keys are case-sensitive). */
+function baggageKeys(keys: unknown): readonly string[] {
+  if (keys === undefined) return Object.freeze([]);
+  if (!Array.isArray(keys)) {
+    logger.warn('baggageToAttributes must be an array of baggage keys; no baggage is recorded');
+    return Object.freeze([]);
+  }
+  const valid = keys.filter((key): key is string => typeof key === 'string' && key.length > 0);
+  if (valid.length !== keys.length) {
+    logger.warn('baggageToAttributes: entries that are not non-empty strings are ignored');
+  }
+  return Object.freeze([...new Set(valid)]);
 }
 
 const EXCEPTION_SIGNALS: ReadonlySet<unknown> = new Set(['span', 'logs', 'logs/dup']);

@@ -9,12 +9,14 @@ import {
   context,
   INVALID_SPAN_CONTEXT,
   metrics,
+  propagation,
   type Span,
   SpanKind,
   SpanStatusCode,
   type Tracer,
   trace,
 } from '@opentelemetry/api';
+import { addBaggageAttributes } from './baggage.js';
 import { type RequestRules, resolveRules } from './config.js';
 import { logger } from './diag.js';
 import { type ActiveCount, createInstruments, type ServerInstruments } from './metrics.js';
@@ -221,18 +223,27 @@ class ServerRequestHandle implements RequestHandle {
     } else {
       const { parent, link } = parentOf(rules, info, active);
       if (config.tracing) {
+        const attributes = startAttributes(
+          info,
+          config,
+          method,
+          original,
+          this.endpoints,
+          syntheticType,
+        );
+        // The parent holds baggage only when it came from a trusted caller's headers.
+        if (config.baggageToAttributes.length > 0) {
+          addBaggageAttributes(
+            attributes,
+            propagation.getBaggage(parent),
+            config.baggageToAttributes,
+          );
+        }
         this.span = instrumentation.tracer.startSpan(
           spanNameOf(method, undefined),
           {
             kind: SpanKind.SERVER,
-            attributes: startAttributes(
-              info,
-              config,
-              method,
-              original,
-              this.endpoints,
-              syntheticType,
-            ),
+            attributes,
             links: link ? [link] : undefined,
             root: link !== undefined,
             startTime: this.startTime,

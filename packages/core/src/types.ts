@@ -202,6 +202,16 @@ export interface OtelHttpOptions {
    */
   trustRemoteContext?: boolean | ((request: RequestInfo) => boolean);
   /**
+   * Baggage keys whose entries become attributes of the server span when it starts (so samplers
+   * see them), each under its key: `['session.id']` turns the caller's `session.id=abc` into the
+   * attribute `session.id: 'abc'`. Read from the caller's propagated context, so never from an
+   * untrusted caller (see {@link trustRemoteContext}), and never put on metrics. Only non-empty
+   * string values are used, cut to 256 characters; a key naming an attribute the instrumentation
+   * sets itself (`url.path`, …) does not replace it. The client chooses the values: list only keys
+   * whose values you are willing to store. Default: none.
+   */
+  baggageToAttributes?: readonly string[];
+  /**
    * Whether `Forwarded` / `X-Forwarded-*` headers come from a proxy you trust. Only then do they
    * set `server.address`, `server.port`, `client.address` and `url.scheme`. Default `false`.
    */
@@ -271,4 +281,6 @@ export interface ResolvedConfig {
   readonly captureResponseHeaders: readonly string[];
   readonly sensitiveHeaders: ReadonlySet<string>;
   readonly redactQueryParams: ReadonlySet<string>;
+  /** The baggage keys recorded as span attributes; empty when none is. */
+  readonly baggageToAttributes: readonly string[];
 }

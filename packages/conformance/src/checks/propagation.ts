@@ -1,6 +1,9 @@
 import { expect } from 'vitest';
 import { rawRequest } from '../client.js';
+import { attributeKeys, histogramCount, histogramPoints } from '../metrics.js';
+import { METRIC } from '../semconv.js';
 import { CALLER, MALFORMED_TRACEPARENTS, VALID_TRACEPARENT } from '../traceparents.js';
+import { waitFor } from '../wait.js';
 import type { Check } from './types.js';
 
 const malformedChecks: Check[] = MALFORMED_TRACEPARENTS.map(({ label, value }) => ({
@@ -117,6 +120,41 @@ export const PROPAGATION_CHECKS: readonly Check[] = [
       });
       await t.serverSpan();
       expect(JSON.parse(body).baggage).toEqual({});
+    },
+  },
+  {
+    id: 'propagation.baggage-to-attributes',
+    title: 'baggageToAttributes puts the listed baggage entries on the server span, not on metrics',
+    options: { baggageToAttributes: ['session.id', 'message.id'] },
+    async run(t) {
+      await t.request('/users/42', {
+        headers: {
+          traceparent: VALID_TRACEPARENT,
+          baggage: 'session.id=s-1,message.id=m%201,tenant=acme',
+        },
+      });
+      const span = await t.serverSpan();
+      expect(span.attributes['session.id']).toBe('s-1');
+      expect(span.attributes['message.id']).toBe('m 1');
+      expect(span.attributes.tenant).toBeUndefined();
+      await waitFor('the duration measurement', async () =>
+        histogramCount(await t.telemetry.collect(), METRIC.duration) >= 1 ? true : undefined,
+      );
+      for (const point of histogramPoints(await t.telemetry.collect(), METRIC.duration)) {
+        expect(attributeKeys(point.attributes).filter((key) => key.includes('.id'))).toEqual([]);
+      }
+    },
+  },
+  {
+    id: 'propagation.untrusted-baggage-attributes',
+    title: 'baggageToAttributes takes nothing from an untrusted caller',
+    options: { baggageToAttributes: ['session.id'], trustRemoteContext: false },
+    async run(t) {
+      await t.request('/users/42', {
+        headers: { traceparent: VALID_TRACEPARENT, baggage: 'session.id=s-1' },
+      });
+      const span = await t.serverSpan();
+      expect(span.attributes['session.id']).toBeUndefined();
     },
   },
 ];
