@@ -6,6 +6,7 @@ import { ResultsTable } from './results.js';
 import { firstLine, runCheckOn } from './run-check.js';
 import { CheckTelemetry, registerGlobals } from './telemetry.js';
 
+export { type EventStreamHarness, runEventStreamSuite } from './event-stream-suite.js';
 export type { AdapterHarness, ConformanceServer } from './harness.js';
 export {
   HTTP2_CHECK_IDS,

@@ -44,6 +44,18 @@ export {
   SEMCONV_VERSION,
 } from './semconv.js';
 export {
+  DEFAULT_MAX_MESSAGE_EVENTS,
+  EVENT_STREAM_HEADERS,
+  type EventStream,
+  type EventStreamOptions,
+  eventStream,
+  formatEvent,
+  lastEventId,
+  MAX_LAST_EVENT_ID_LENGTH,
+  type ServerSentEvent,
+  SSE_ATTRIBUTES,
+} from './sse.js';
+export {
   type ParsedTraceparent,
   parseTraceparent,
   parseTraceState,

@@ -164,7 +164,28 @@ class HttpServerInstrumentation implements ServerInstrumentation {
   }
 }
 
-class ServerRequestHandle implements RequestHandle {
+/**
+ * What core's own helpers (the event stream of `sse.ts`) reach through a request's handle; not
+ * part of the public {@link RequestHandle}.
+ */
+export interface HandleInternals {
+  /** When the request started, in `performance.now()` milliseconds. */
+  readonly startedAt: number;
+  /** The request, as the adapter read it. */
+  readonly requestInfo: RequestInfo;
+  /**
+   * Adds the attributes `attributes()` returns to the server span when the request ends, before
+   * the response hook (only when the span is recording). A throw is contained and logged.
+   */
+  onEndAttributes(attributes: () => Attributes | undefined): void;
+}
+
+/** The internals of the handle of the request `ctx` belongs to, if core made that handle. */
+export function handleInternals(handle: unknown): HandleInternals | undefined {
+  return handle instanceof ServerRequestHandle ? handle : undefined;
+}
+
+class ServerRequestHandle implements RequestHandle, HandleInternals {
   readonly context: Context;
   readonly span: Span;
   readonly responseHeader: readonly [string, string] | undefined;
@@ -183,6 +204,8 @@ class ServerRequestHandle implements RequestHandle {
   private readonly base: Attributes;
   /** This request's place in `http.server.active_requests`. */
   private readonly active: ActiveCount | undefined;
+  /** Callbacks of {@link onEndAttributes}, made on the first call. */
+  private endAttributes: Array<() => Attributes | undefined> | undefined;
   /** Whether {@link span} was started here, so is ours to end. */
   private readonly ownsSpan: boolean;
   private error: unknown;
@@ -269,6 +292,20 @@ class ServerRequestHandle implements RequestHandle {
     }
   }
 
+  get startedAt(): number {
+    return this.startTime;
+  }
+
+  get requestInfo(): RequestInfo {
+    return this.info;
+  }
+
+  onEndAttributes(attributes: () => Attributes | undefined): void {
+    if (this.ended) return;
+    if (this.endAttributes === undefined) this.endAttributes = [attributes];
+    else this.endAttributes.push(attributes);
+  }
+
   setRoute(route: string): void {
     if (this.ended || typeof route !== 'string' || route.length === 0) return;
     this.route = route;
@@ -341,6 +378,19 @@ class ServerRequestHandle implements RequestHandle {
       span.setAttributes(responseHeaderAttributes(config, outcome.responseHeader));
     }
     span.updateName(this.spanName(route));
+    if (this.endAttributes !== undefined) {
+      for (const attributes of this.endAttributes) {
+        try {
+          const added = attributes();
+          if (added !== undefined) span.setAttributes(added);
+        } catch (error) {
+          logger.error(
+            'an end-of-request attribute callback threw; its attributes are left out',
+            error,
+          );
+        }
+      }
+    }
     responseHook?.(span, this.info, outcome);
   }
 

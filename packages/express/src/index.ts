@@ -11,7 +11,18 @@ import { watchApp, watchRouteAssignments } from './route.js';
 import { type InstrumentedRequest, kState, type RequestState } from './state.js';
 
 export type { OtelHttpOptions } from '@otel-http/core';
-export { activeSpan, recordRequestError, traceFields, withSpan } from '@otel-http/core';
+export {
+  activeSpan,
+  EVENT_STREAM_HEADERS,
+  type EventStream,
+  type EventStreamOptions,
+  eventStream,
+  lastEventId,
+  recordRequestError,
+  type ServerSentEvent,
+  traceFields,
+  withSpan,
+} from '@otel-http/core';
 
 /**
  * OpenTelemetry tracing and RED metrics for Express 5 (and 4.21): one SERVER span per request

@@ -10,7 +10,18 @@ import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
 export type { OtelHttpOptions } from '@otel-http/core';
-export { activeSpan, recordRequestError, traceFields, withSpan } from '@otel-http/core';
+export {
+  activeSpan,
+  EVENT_STREAM_HEADERS,
+  type EventStream,
+  type EventStreamOptions,
+  eventStream,
+  lastEventId,
+  recordRequestError,
+  type ServerSentEvent,
+  traceFields,
+  withSpan,
+} from '@otel-http/core';
 
 /** The telemetry of one instrumented request, as `request.otel` exposes it. */
 export interface RequestTelemetry {

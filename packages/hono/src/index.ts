@@ -17,7 +17,18 @@ import { handlerRoute } from './route.js';
 import { createRoutesLookup, dispatchedRoutePath } from './routes-lookup.js';
 
 export type { FetchConnectionInfo, OtelHttpOptions } from '@otel-http/core';
-export { activeSpan, recordRequestError, traceFields, withSpan } from '@otel-http/core';
+export {
+  activeSpan,
+  EVENT_STREAM_HEADERS,
+  type EventStream,
+  type EventStreamOptions,
+  eventStream,
+  lastEventId,
+  recordRequestError,
+  type ServerSentEvent,
+  traceFields,
+  withSpan,
+} from '@otel-http/core';
 
 /** The options shared by every otel-http adapter, plus two that receive Hono's context. */
 export interface OtelHonoOptions<E extends Env = Env> extends OtelHttpOptions {

@@ -5,7 +5,18 @@ import { startNodeRequest } from '@otel-http/core/node';
 import { type RouterReport, routeFromRouter } from './route.js';
 
 export type { OtelHttpOptions } from '@otel-http/core';
-export { activeSpan, recordRequestError, traceFields, withSpan } from '@otel-http/core';
+export {
+  activeSpan,
+  EVENT_STREAM_HEADERS,
+  type EventStream,
+  type EventStreamOptions,
+  eventStream,
+  lastEventId,
+  recordRequestError,
+  type ServerSentEvent,
+  traceFields,
+  withSpan,
+} from '@otel-http/core';
 export type { RouterLayerLike, RouterReport } from './route.js';
 
 /** The parts of a Koa context the middleware uses. Every Koa 3 context has them. */
