@@ -29,6 +29,11 @@ export { whenListening } from './server.js';
 export { CheckTelemetry, registerGlobals } from './telemetry.js';
 export { TEST_ONLY_TLS } from './tls-fixture.js';
 export { type WaitOptions, waitFor } from './wait.js';
+export {
+  CHAT_MAX_PAYLOAD,
+  runWebSocketSuite,
+  type WebSocketHarness,
+} from './websocket-suite.js';
 
 /** The ids of all checks, in table order: the keys `AdapterHarness.exceptions` may use. */
 export const CHECK_IDS: readonly string[] = CHECKS.map((check) => check.id);

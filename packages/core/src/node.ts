@@ -322,3 +322,14 @@ export function startNodeRequest(
 }
 
 export type { RequestHandle, RequestInfo, ServerInstrumentation } from './types.js';
+export {
+  endOnUpgradeResponse,
+  requestHandleIn,
+  traceWebSocket,
+  type UpgradeOptions,
+  upgradeListener,
+  WEBSOCKET_ATTRIBUTES,
+  type WebSocketLike,
+  type WebSocketSession,
+  type WebSocketSessionOptions,
+} from './websocket.js';

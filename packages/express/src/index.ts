@@ -23,6 +23,13 @@ export {
   traceFields,
   withSpan,
 } from '@otel-http/core';
+export {
+  traceWebSocket,
+  type UpgradeOptions,
+  upgradeListener,
+  type WebSocketSession,
+  type WebSocketSessionOptions,
+} from '@otel-http/core/node';
 
 /**
  * OpenTelemetry tracing and RED metrics for Express 5 (and 4.21): one SERVER span per request

@@ -22,6 +22,11 @@ export {
   traceFields,
   withSpan,
 } from '@otel-http/core';
+export {
+  traceWebSocket,
+  type WebSocketSession,
+  type WebSocketSessionOptions,
+} from '@otel-http/core/node';
 
 /** The telemetry of one instrumented request, as `request.otel` exposes it. */
 export interface RequestTelemetry {

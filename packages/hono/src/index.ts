@@ -8,11 +8,11 @@ import {
   type RequestHandle,
 } from '@otel-http/core';
 import { endFetchRequest, startFetchRequest, withTraceResponseHeader } from '@otel-http/core/fetch';
-import { startNodeRequest } from '@otel-http/core/node';
+import { endOnUpgradeResponse, startNodeRequest } from '@otel-http/core/node';
 import type { Context, Env, MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { logger } from './logger.js';
-import { type NodeBindings, nodeBindings } from './node-bindings.js';
+import { type NodeBindings, nodeBindings, nodeUpgradeSocket } from './node-bindings.js';
 import { handlerRoute } from './route.js';
 import { createRoutesLookup, dispatchedRoutePath } from './routes-lookup.js';
 
@@ -29,6 +29,11 @@ export {
   traceFields,
   withSpan,
 } from '@otel-http/core';
+export {
+  traceWebSocket,
+  type WebSocketSession,
+  type WebSocketSessionOptions,
+} from '@otel-http/core/node';
 
 /** The options shared by every otel-http adapter, plus two that receive Hono's context. */
 export interface OtelHonoOptions<E extends Env = Env> extends OtelHttpOptions {
@@ -133,6 +138,13 @@ export function otel<E extends Env = Env>(options: OtelHonoOptions<E> = {}): Mid
       // response's close ends the request.
       withTraceResponseHeader(handle, c.res, replace);
       return endOnBodyError(handle, node.outgoing);
+    }
+    // @hono/node-ws: the upgrade's answer is written on the socket (101 once ws accepts), not
+    // from this response, which only says whether the route took the upgrade.
+    const upgradeSocket = nodeUpgradeSocket(c.env);
+    if (upgradeSocket !== undefined && c.req.header('upgrade')?.toLowerCase() === 'websocket') {
+      endOnUpgradeResponse(handle, upgradeSocket, c.res.status);
+      return;
     }
     // Hono answers HEAD by running the GET route and dropping its body unread.
     const response = endFetchRequest(handle, c.res, { method: c.req.method, replace });

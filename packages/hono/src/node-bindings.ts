@@ -1,4 +1,4 @@
-import type { startNodeRequest } from '@otel-http/core/node';
+import type { endOnUpgradeResponse, startNodeRequest } from '@otel-http/core/node';
 
 /** The raw Node request and response `@hono/node-server` passes to the app as its `env`. */
 export interface NodeBindings {
@@ -23,4 +23,20 @@ export function nodeBindings(env: unknown): NodeBindings | undefined {
   if (!isEmitter(incoming) || !isEmitter(outgoing)) return undefined;
   if (typeof (outgoing as { writeHead?: unknown }).writeHead !== 'function') return undefined;
   return { incoming, outgoing } as NodeBindings;
+}
+
+/**
+ * The socket of an upgrade request `@hono/node-ws` hands the app (`c.env.incoming` without an
+ * `outgoing`: the handshake response is written on the socket, not through Hono's response).
+ */
+export function nodeUpgradeSocket(
+  env: unknown,
+): Parameters<typeof endOnUpgradeResponse>[1] | undefined {
+  if (typeof env !== 'object' || env === null) return undefined;
+  const { incoming, outgoing } = env as { incoming?: unknown; outgoing?: unknown };
+  if (outgoing !== undefined || !isEmitter(incoming)) return undefined;
+  const socket = (incoming as { socket?: unknown }).socket;
+  return isEmitter(socket) && typeof (socket as { write?: unknown }).write === 'function'
+    ? (socket as Parameters<typeof endOnUpgradeResponse>[1])
+    : undefined;
 }

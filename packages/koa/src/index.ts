@@ -17,6 +17,13 @@ export {
   traceFields,
   withSpan,
 } from '@otel-http/core';
+export {
+  traceWebSocket,
+  type UpgradeOptions,
+  upgradeListener,
+  type WebSocketSession,
+  type WebSocketSessionOptions,
+} from '@otel-http/core/node';
 export type { RouterLayerLike, RouterReport } from './route.js';
 
 /** The parts of a Koa context the middleware uses. Every Koa 3 context has them. */
