@@ -4,6 +4,7 @@
  * a whole stream, hang up in the middle of one, and reconnect with `Last-Event-ID`.
  */
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import type { EventStreamOptions, OtelHttpOptions, ServerSentEvent } from '@otel-http/core';
 import { lastEventId } from '@otel-http/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -161,6 +162,40 @@ export function runEventStreamSuite(harness: EventStreamHarness): void {
       expect(telemetry.spans()).toHaveLength(3);
       const active = await telemetry.counter('http.server.active_requests');
       expect(active.map((point) => point.value)).toEqual([0]);
+    });
+
+    it('a client that never reads: the source is read only as far as the socket takes it, and all ends once it goes', async () => {
+      const closed = { count: 0 };
+      let produced = 0;
+      // As fast as it is pulled: without backpressure it would make hundreds of thousands a second.
+      const { url } = await start(() =>
+        (async function* () {
+          try {
+            for (;;) {
+              produced++;
+              yield { id: String(produced), data: 'x'.repeat(1024) };
+            }
+          } finally {
+            closed.count++;
+          }
+        })(),
+      );
+      const { port } = new URL(url);
+      const socket = connect(Number(port), '127.0.0.1');
+      await new Promise((resolve) => socket.once('connect', resolve));
+      socket.pause();
+      socket.write('GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+      await sleep(800);
+      // Backpressure: once the socket's buffers are full (a few MB), no more is pulled.
+      expect(produced).toBeGreaterThan(0);
+      expect(produced).toBeLessThan(20_000);
+      socket.destroy();
+      const [span] = await telemetry.waitForSpans(1);
+      await waitFor('the source to be closed', () => (closed.count === 1 ? true : undefined));
+      expect(span?.attributes['error.type']).toBe('aborted');
+      expect(span?.attributes['sse.messages']).toBe(produced);
+      expect(telemetry.spans()).toHaveLength(1);
+      expect(await telemetry.counterTotal('http.server.active_requests')).toBe(0);
     });
   });
 }
