@@ -151,6 +151,15 @@ export function eventStream(
 
   async function* frames(): AsyncGenerator<string> {
     streamStart = performance.now();
+    // A plain iterable is read as one: `for await` over it would add a promise per message.
+    if (!(Symbol.asyncIterator in messages)) {
+      for (const message of messages) {
+        const frame = formatEvent(message);
+        onMessage(message);
+        yield frame;
+      }
+      return;
+    }
     for await (const message of messages) {
       const frame = formatEvent(message);
       onMessage(message);
