@@ -326,6 +326,7 @@ export {
   endOnUpgradeResponse,
   requestHandleIn,
   traceWebSocket,
+  type UpgradeListener,
   type UpgradeOptions,
   upgradeListener,
   WEBSOCKET_ATTRIBUTES,

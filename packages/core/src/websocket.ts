@@ -205,7 +205,8 @@ export interface UpgradeOptions extends OtelHttpOptions {
   readonly upgradeRoute?: string | ((request: IncomingMessage) => string | undefined);
 }
 
-type UpgradeListener = (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
+/** A Node server's `upgrade` listener. */
+export type UpgradeListener = (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
 /**
  * Wraps a Node server's `upgrade` listener (where `ws`'s `handleUpgrade` is called for Express and

@@ -30,6 +30,8 @@ interface Suite {
   readonly title: string;
   readonly beforeAll: Hook[];
   readonly afterAll: Hook[];
+  /** Run after each test of this suite (not of nested suites, which the suites here do not have). */
+  readonly afterEach: Hook[];
   readonly entries: Array<Suite | Test>;
 }
 
@@ -47,11 +49,11 @@ export interface TestResult {
   readonly duration: number;
 }
 
-const root: Suite = { title: '', beforeAll: [], afterAll: [], entries: [] };
+const root: Suite = { title: '', beforeAll: [], afterAll: [], afterEach: [], entries: [] };
 let current = root;
 
 export function describe(title: string, body: () => void): void {
-  const suite: Suite = { title, beforeAll: [], afterAll: [], entries: [] };
+  const suite: Suite = { title, beforeAll: [], afterAll: [], afterEach: [], entries: [] };
   current.entries.push(suite);
   const parent = current;
   current = suite;
@@ -74,6 +76,10 @@ export function beforeAll(fn: Hook): void {
 
 export function afterAll(fn: Hook): void {
   current.afterAll.push(fn);
+}
+
+export function afterEach(fn: Hook): void {
+  current.afterEach.push(fn);
 }
 
 /** The message of a failed assertion with what it compared, as Vitest would show it. */
@@ -130,6 +136,13 @@ async function runSuite(
         await entry.fn();
       } catch (error) {
         failureMessages = [failure(error)];
+      }
+      for (const hook of suite.afterEach) {
+        try {
+          await hook();
+        } catch (error) {
+          failureMessages.push(`afterEach failed: ${failure(error)}`);
+        }
       }
     }
     results.push({
