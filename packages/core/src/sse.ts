@@ -68,7 +68,7 @@ export const SSE_ATTRIBUTES = Object.freeze({
 /**
  * The `Last-Event-ID` the client sent with the request being handled (a reconnecting
  * `EventSource` sends the id of the last message it received), or `undefined`. Line breaks and
- * NUL end it, and it is cut to {@link MAX_LAST_EVENT_ID_LENGTH} characters.
+ * NUL end it, and it is cut to 256 characters (`MAX_LAST_EVENT_ID_LENGTH`).
  */
 export function lastEventId(ctx = context.active()): string | undefined {
   const internals = handleInternals(ctx.getValue(REQUEST_HANDLE_KEY));

@@ -69,6 +69,7 @@ export class AdjustableRatioSampler implements Sampler {
     this.state = stateFor(ratio);
   }
 
+  /** The SDK ratio sampler's decision for `traceId` at the ratio in effect. */
   shouldSample(context: Context, traceId: string): SamplingResult {
     return this.state.sampler.shouldSample(context, traceId);
   }
