@@ -32,7 +32,9 @@ export { type WaitOptions, waitFor } from './wait.js';
 export {
   CHAT_MAX_PAYLOAD,
   runWebSocketSuite,
+  serveWsChat,
   type WebSocketHarness,
+  type WsUpgradeAdapter,
 } from './websocket-suite.js';
 
 /** The ids of all checks, in table order: the keys `AdapterHarness.exceptions` may use. */

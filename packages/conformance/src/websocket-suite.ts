@@ -3,13 +3,23 @@
  * and Koa servers, `@fastify/websocket`, `@hono/node-ws`), each serving `/chat` natively. Real `ws`
  * clients talk, close, hang up without a close frame and send an oversized frame.
  */
+
+import type { Server } from 'node:http';
 import { SpanKind } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { OtelHttpOptions } from '@otel-http/core';
+import { withSpan } from '@otel-http/core';
+import type {
+  UpgradeListener,
+  UpgradeOptions,
+  WebSocketLike,
+  WebSocketSessionOptions,
+} from '@otel-http/core/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import WebSocket, { WebSocketServer } from 'ws';
 import type { ConformanceServer } from './harness.js';
 import { sleep } from './routes.js';
+import { whenListening } from './server.js';
 import { CheckTelemetry, registerGlobals } from './telemetry.js';
 import { waitFor } from './wait.js';
 
@@ -32,6 +42,54 @@ export interface WebSocketHarness {
     options: OtelHttpOptions,
     session: { readonly maxMessageEvents?: number },
   ): Promise<ConformanceServer>;
+}
+
+/** The adapter functions {@link serveWsChat} wires in: what Express and Koa re-export. */
+export interface WsUpgradeAdapter {
+  upgradeListener(options: UpgradeOptions, listener: UpgradeListener): UpgradeListener;
+  traceWebSocket(socket: WebSocketLike, options: WebSocketSessionOptions): unknown;
+}
+
+/**
+ * `/chat` on a Node server whose framework never sees upgrades (Express, Koa): `ws` in
+ * `noServer` mode behind the adapter's `upgradeListener`, as {@link WebSocketHarness} describes.
+ * Listens on a loopback port.
+ */
+export async function serveWsChat(
+  server: Server,
+  options: OtelHttpOptions,
+  session: { readonly maxMessageEvents?: number },
+  adapter: WsUpgradeAdapter,
+): Promise<ConformanceServer> {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: CHAT_MAX_PAYLOAD });
+  const onUpgrade = adapter.upgradeListener(
+    { ...options, upgradeRoute: '/chat' },
+    (req, socket, head) => {
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        adapter.traceWebSocket(ws, {
+          route: '/chat',
+          tracerProvider: options.tracerProvider,
+          ...session,
+        });
+        ws.on('error', () => {});
+        ws.on('message', (data) => {
+          withSpan('chat.reply', () => ws.send(`echo:${String(data)}`), {
+            tracer: options.tracerProvider?.getTracer('chat'),
+          });
+        });
+      });
+    },
+  );
+  server.on('upgrade', onUpgrade);
+  server.listen(0, '127.0.0.1');
+  const running = await whenListening(server);
+  return {
+    url: running.url,
+    close: async () => {
+      for (const client of wss.clients) client.terminate();
+      await running.close();
+    },
+  };
 }
 
 /** Opens `/chat`; resolves once open, with the messages it receives collected as they come. */

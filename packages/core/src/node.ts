@@ -324,7 +324,6 @@ export function startNodeRequest(
 export type { RequestHandle, RequestInfo, ServerInstrumentation } from './types.js';
 export {
   endOnUpgradeResponse,
-  requestHandleIn,
   traceWebSocket,
   type UpgradeListener,
   type UpgradeOptions,

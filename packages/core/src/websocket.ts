@@ -288,8 +288,8 @@ export function endOnUpgradeResponse(
   });
 }
 
-/** The handshake request's handle in `ctx`, if any (for adapters that end it at `101`). */
-export function requestHandleIn(ctx: Context): RequestHandle | undefined {
+/** The handshake request's handle in `ctx`, if any. */
+function requestHandleIn(ctx: Context): RequestHandle | undefined {
   return ctx.getValue(REQUEST_HANDLE_KEY) as RequestHandle | undefined;
 }
 
