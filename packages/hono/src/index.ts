@@ -29,11 +29,6 @@ export {
   traceFields,
   withSpan,
 } from '@otel-http/core';
-export {
-  traceWebSocket,
-  type WebSocketSession,
-  type WebSocketSessionOptions,
-} from '@otel-http/core/node';
 
 /** The options shared by every otel-http adapter, plus two that receive Hono's context. */
 export interface OtelHonoOptions<E extends Env = Env> extends OtelHttpOptions {

@@ -5,7 +5,8 @@ import { CHAT_MAX_PAYLOAD, runWebSocketSuite, whenListening } from '@otel-http/c
 import { withSpan } from '@otel-http/core';
 import { Hono } from 'hono';
 import type { WebSocket } from 'ws';
-import { otel, traceWebSocket } from '../src/index.js';
+import { otel } from '../src/index.js';
+import { traceWebSocket } from '../src/node.js';
 
 // @hono/node-ws 1.3.1 reports socket errors with `ErrorEvent`, a global Node 20 does not have.
 globalThis.ErrorEvent ??= class ErrorEvent extends Event {

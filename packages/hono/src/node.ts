@@ -1,0 +1,11 @@
+/**
+ * `@otel-http/hono/node`: what only runs under `@hono/node-server`. Kept out of the main entry so
+ * that a Hono project for Workers, Bun or Deno type-checks without `@types/node`.
+ *
+ * With `@hono/node-ws`, call `traceWebSocket(ws.raw, { route: '/chat' })` in `onOpen`.
+ */
+export {
+  traceWebSocket,
+  type WebSocketSession,
+  type WebSocketSessionOptions,
+} from '@otel-http/core/node';
