@@ -158,6 +158,8 @@ export function runWebSocketSuite(harness: WebSocketHarness): void {
       expect(handshake?.attributes['http.response.status_code']).toBe(101);
       expect(handshake?.attributes['http.route']).toBe('/chat');
       expect(handshake?.attributes['error.type']).toBeUndefined();
+      // The same attributes as any request the framework serves: the handshake is one.
+      expect(handshake?.attributes['network.protocol.version']).toBe('1.1');
 
       expect(connection?.parentSpanContext?.spanId).toBe(handshake?.spanContext().spanId);
       expect(connection?.spanContext().traceId).toBe(handshake?.spanContext().traceId);

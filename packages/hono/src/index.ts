@@ -12,7 +12,12 @@ import { endOnUpgradeResponse, startNodeRequest } from '@otel-http/core/node';
 import type { Context, Env, MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { logger } from './logger.js';
-import { type NodeBindings, nodeBindings, nodeUpgradeSocket } from './node-bindings.js';
+import {
+  type NodeBindings,
+  nodeBindings,
+  nodeUpgradeConnection,
+  nodeUpgradeSocket,
+} from './node-bindings.js';
 import { handlerRoute } from './route.js';
 import { createRoutesLookup, dispatchedRoutePath } from './routes-lookup.js';
 
@@ -74,8 +79,9 @@ export function otel<E extends Env = Env>(options: OtelHonoOptions<E> = {}): Mid
       : startFetchRequest(
           instrumentation,
           c.req.raw,
-          connectionInfo &&
-            callSafely('the connectionInfo option', () => connectionInfo(c), undefined, logger),
+          (connectionInfo &&
+            callSafely('the connectionInfo option', () => connectionInfo(c), undefined, logger)) ??
+            nodeUpgradeConnection(c.env),
         );
     if (handle === undefined) return next();
 

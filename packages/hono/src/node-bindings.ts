@@ -1,3 +1,4 @@
+import type { FetchConnectionInfo } from '@otel-http/core';
 import type { endOnUpgradeResponse, startNodeRequest } from '@otel-http/core/node';
 
 /** The raw Node request and response `@hono/node-server` passes to the app as its `env`. */
@@ -39,4 +40,21 @@ export function nodeUpgradeSocket(
   return isEmitter(socket) && typeof (socket as { write?: unknown }).write === 'function'
     ? (socket as Parameters<typeof endOnUpgradeResponse>[1])
     : undefined;
+}
+
+/**
+ * What the raw request of an `@hono/node-ws` upgrade tells about the connection, which the Fetch
+ * `Request` Hono is handed for it does not: the HTTP version and the peer, as on any request
+ * `@hono/node-server` serves. `undefined` when `env` is not such an upgrade.
+ */
+export function nodeUpgradeConnection(env: unknown): FetchConnectionInfo | undefined {
+  const socket = nodeUpgradeSocket(env);
+  if (socket === undefined) return undefined;
+  const { incoming } = env as { incoming: { httpVersion?: unknown } };
+  const { remoteAddress, remotePort } = socket as { remoteAddress?: unknown; remotePort?: unknown };
+  return {
+    protocolVersion: typeof incoming.httpVersion === 'string' ? incoming.httpVersion : undefined,
+    peerAddress: typeof remoteAddress === 'string' ? remoteAddress : undefined,
+    peerPort: typeof remotePort === 'number' ? remotePort : undefined,
+  };
 }
