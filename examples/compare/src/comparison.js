@@ -17,6 +17,7 @@ export const FIELDS = [
   'error.type',
   'child spans',
   'span events',
+  'stream',
   'log lines',
   'metric series',
 ];
@@ -110,6 +111,7 @@ function observe(scripted, sent, run, sharing) {
     'error.type': attribute(server, 'error.type'),
     'child spans': tally(children.map((span) => `${span.name} (${span.kind})`)),
     'span events': tally(server?.events.map(eventLabel) ?? []),
+    stream: streamLabel(server, children, inTrace),
     'log lines': tally(logs.map((line) => String(line.msg))),
     'metric series': series ? seriesLabel(series, sharing) : NONE,
   };
@@ -131,7 +133,50 @@ function observe(scripted, sent, run, sharing) {
     problems.push(`has http.route ${route ?? 'absent'}, expected ${scripted.route ?? 'none'}`);
   }
   if (!series) problems.push('is counted in no http.server.request.duration series');
+  if (scripted.websocket) {
+    const connection = children.find((span) => span.name.startsWith('WS '));
+    const sent = scripted.websocket.messages.length;
+    if (!connection) problems.push('has no WebSocket connection span under its handshake');
+    else if (connection.attributes['websocket.messages_received'] !== sent) {
+      problems.push(
+        `its connection span counts ${connection.attributes['websocket.messages_received']} messages received, the client sent ${sent}`,
+      );
+    }
+  }
   return { fields, problems };
+}
+
+/**
+ * What a long-lived request recorded about its stream, without the timings (they differ from run
+ * to run): an event stream's attributes on the SERVER span, or a WebSocket's connection span, the
+ * child of the handshake's, with its counts, close and the spans of the message handlers.
+ */
+function streamLabel(server, children, inTrace) {
+  const attributes = server?.attributes ?? {};
+  if (attributes['sse.messages'] !== undefined) {
+    const parts = [`sse: ${attributes['sse.messages']} messages`];
+    if (attributes['sse.last_event_id'] !== undefined) {
+      parts.push(`resumed after ${attributes['sse.last_event_id']}`);
+    }
+    const timed = ['sse.time_to_first_message', 'sse.stream.duration'].filter(
+      (name) => typeof attributes[name] === 'number',
+    );
+    if (timed.length > 0) parts.push(`timed: ${timed.join(', ')}`);
+    return parts.join(', ');
+  }
+  const connection = children.find((span) => span.name.startsWith('WS '));
+  if (connection === undefined) return NONE;
+  const a = connection.attributes;
+  const inside = inTrace.filter((span) => span.parentSpanId === connection.spanId);
+  const parts = [
+    `${connection.name} (${connection.kind})`,
+    `in ${a['websocket.messages_received']} (${a['websocket.bytes_received']} B)`,
+    `out ${a['websocket.messages_sent']} (${a['websocket.bytes_sent']} B)`,
+    `close ${a['websocket.close.code'] ?? '?'}${a['websocket.close.reason'] ? ` ${a['websocket.close.reason']}` : ''}`,
+    `events ${tally(connection.events.map((event) => `${event.name} ${event.attributes['websocket.message.direction']}`))}`,
+  ];
+  if (inside.length > 0) parts.push(`spans ${tally(inside.map((span) => span.name))}`);
+  return parts.join(', ');
 }
 
 function attribute(span, name) {

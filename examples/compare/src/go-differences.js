@@ -55,6 +55,27 @@ export const GO_EXPLANATIONS = [
       'otel_scope_schema_url; every label of ours is on them too, so sum by (...) queries serve both',
   },
   {
+    id: 'no WebSocket chat (Go)',
+    kind: 'go-choice',
+    matches:
+      /^WS \/chat · |^(gin|echo): WS \/chat: |^GET \/no\/such\/page · metric series:|^series \{.*http_response_status_code=101[,}]/,
+    why:
+      'the Go examples serve no /chat WebSocket: otelgin and otelhttp trace an upgrade as a plain ' +
+      'request and have nothing for the connection, so the handshake is their unmatched 404 (which ' +
+      "also lands in the 404 series of GET /no/such/page); ours records the handshake's 101 and a " +
+      "WS /chat connection span with counts, bytes, the close and the message handlers' spans",
+  },
+  {
+    id: 'event stream attributes and Last-Event-ID (Go)',
+    kind: 'go-choice',
+    matches: /^GET \/events( resumed)? · (stream|span events):/,
+    why:
+      'the Go examples add the sse.message events by hand and resend every message whatever ' +
+      'Last-Event-ID says; ours come from eventStream(), which also records sse.messages, ' +
+      'sse.last_event_id, the time to the first message and the duration, and the shop resumes ' +
+      'after the id the client sends',
+  },
+  {
     id: 'no http.server.active_requests',
     kind: 'go-choice',
     matches: /^metric http_server_active_requests:/,

@@ -4,6 +4,7 @@
  * by that id, whichever service produced them.
  */
 import { randomBytes } from 'node:crypto';
+import WebSocket from 'ws';
 
 /**
  * @typedef {object} ScriptedRequest
@@ -14,6 +15,10 @@ import { randomBytes } from 'node:crypto';
  * @property {number} status - The status every example must answer.
  * @property {string | null} route - The `http.route` expected on span and metric (`null`: none).
  * @property {boolean} [ignored] - Telemetry ignores it: no span, no metric.
+ * @property {Record<string, string>} [headers] - More request headers.
+ * @property {{ messages: string[], close: { code: number, reason: string } }} [websocket] - A
+ *   WebSocket session instead of a request: the messages the client sends, one after the answer to
+ *   the one before, and how it closes. `status` is then the handshake's (101).
  */
 
 /** @type {readonly ScriptedRequest[]} */
@@ -56,6 +61,22 @@ export const TRAFFIC = [
   },
   { label: 'GET /error', method: 'GET', path: '/error', status: 500, route: '/error' },
   { label: 'GET /events', method: 'GET', path: '/events', status: 200, route: '/events' },
+  {
+    label: 'GET /events resumed',
+    method: 'GET',
+    path: '/events',
+    headers: { 'last-event-id': '1' },
+    status: 200,
+    route: '/events',
+  },
+  {
+    label: 'WS /chat',
+    method: 'GET',
+    path: '/chat',
+    websocket: { messages: ['hello', 'bye'], close: { code: 1000, reason: 'done' } },
+    status: 101,
+    route: '/chat',
+  },
   { label: 'GET /no/such/page', method: 'GET', path: '/no/such/page', status: 404, route: null },
 ];
 
@@ -75,10 +96,13 @@ export const TRAFFIC = [
  *   `headers`: more request headers (a `baggage`, say).
  * @returns {Promise<SentRequest>}
  */
-export async function send(baseUrl, { method, path, body, headers: more = {} }) {
+export async function send(baseUrl, { method, path, body, headers: more = {}, websocket }) {
   const traceId = randomBytes(16).toString('hex');
   const parentSpanId = randomBytes(8).toString('hex');
   const headers = { ...more, traceparent: `00-${traceId}-${parentSpanId}-01` };
+  if (websocket !== undefined) {
+    return { traceId, parentSpanId, ...(await chat(baseUrl + path, headers, websocket)) };
+  }
   if (body !== undefined) headers['content-type'] = 'application/json';
   try {
     const response = await fetch(baseUrl + path, {
@@ -92,4 +116,38 @@ export async function send(baseUrl, { method, path, body, headers: more = {} }) 
   } catch (error) {
     return { traceId, parentSpanId, status: 0, error: error.message };
   }
+}
+
+/**
+ * One WebSocket session: opens it with `headers`, sends each message once the answer to the one
+ * before arrived, then closes and waits for the server's close.
+ *
+ * @returns {Promise<{ status: number, error?: string }>} The handshake's status (101 once open).
+ */
+function chat(url, headers, { messages, close }) {
+  return new Promise((resolve) => {
+    const socket = new WebSocket(url.replace(/^http/, 'ws'), { headers });
+    const timer = setTimeout(() => {
+      socket.terminate();
+      resolve({ status: 0, error: 'the WebSocket session did not end within 10 s' });
+    }, 10_000);
+    const done = (result) => {
+      clearTimeout(timer);
+      resolve(result);
+    };
+    let next = 0;
+    const sendNext = () => {
+      if (next < messages.length) socket.send(messages[next++]);
+      else socket.close(close.code, close.reason);
+    };
+    socket.once('unexpected-response', (_request, response) => {
+      response.resume();
+      socket.terminate();
+      done({ status: response.statusCode ?? 0 });
+    });
+    socket.once('error', (error) => done({ status: 0, error: error.message }));
+    socket.once('open', sendNext);
+    socket.on('message', sendNext);
+    socket.once('close', () => done({ status: 101 }));
+  });
 }

@@ -124,13 +124,30 @@ describe('pnpm compare', () => {
       expect(ids).toContain('error.type on a 5xx');
       expect(ids).toContain('empty http.route on an unmatched request (Gin)');
     }
-    expect(comparison.requests).toHaveLength(11);
+    expect(comparison.requests).toHaveLength(13);
     expect(comparison.differences).toEqual([]);
     expect(comparison.problems).toEqual([]);
     const events = comparison.requests.find((r: { label: string }) => r.label === 'GET /events');
     expect(events.fields.find((f: { name: string }) => f.name === 'span events').values.koa).toBe(
       'sse.message ×3',
     );
+    const field = (label: string, name: string) =>
+      comparison.requests
+        .find((r: { label: string }) => r.label === label)
+        .fields.find((f: { name: string }) => f.name === name);
+    // The long-lived requests, the same in the four frameworks: the event stream resumed after
+    // the client's Last-Event-ID, and the WebSocket session's connection span.
+    expect(field('GET /events resumed', 'stream').values.hono).toBe(
+      'sse: 2 messages, resumed after 1, timed: sse.time_to_first_message, sse.stream.duration',
+    );
+    const chat = field('WS /chat', 'stream');
+    expect(chat.differs && !hasGo).toBe(false);
+    for (const framework of ['express', 'fastify', 'hono', 'koa']) {
+      expect(chat.values[framework]).toBe(
+        'WS /chat (INTERNAL), in 2 (8 B), out 2 (20 B), close 1000 done, events websocket.message received ×2, websocket.message sent ×2, spans chat.reply ×2',
+      );
+    }
+    expect(field('WS /chat', 'status').values.express).toBe('101 UNSET');
 
     // One trace through the four services (five with Go's storefront): a SERVER span each.
     expect(distributed.problems).toEqual([]);

@@ -48,7 +48,7 @@ describe('the four examples', () => {
 
   it('declare the same routes, in the same order', () => {
     const routes = (framework: string) =>
-      [...source(framework, 'app.js').matchAll(/\.(get|post)\('([^']+)'/g)].map(
+      [...source(framework, 'app.js').matchAll(/(?:app|router)\.(get|post)\('([^']+)'/g)].map(
         ([, method, path]) => `${method.toUpperCase()} ${path}`,
       );
     for (const framework of FRAMEWORKS) {

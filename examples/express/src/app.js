@@ -1,17 +1,23 @@
-import { pipeline } from 'node:stream';
-import { activeSpan } from '@otel-http/core';
+import { pipeline, Readable } from 'node:stream';
 import {
   clientErrorStatus,
+  closeChats,
   createShop,
-  EVENT_STREAM_HEADERS,
-  eventStream,
   INTERNAL_ERROR,
   NOT_FOUND,
   reserveStock,
+  serveChatUpgrades,
+  tickerMessages,
   validateOrder,
   whenListening,
 } from '@otel-http/example-shop';
-import { otel } from '@otel-http/express';
+import {
+  EVENT_STREAM_HEADERS,
+  eventStream,
+  otel,
+  traceWebSocket,
+  upgradeListener,
+} from '@otel-http/express';
 import express from 'express';
 import * as settings from './settings.js';
 
@@ -59,10 +65,10 @@ export function createApp(shop = createShop(settings)) {
     reserveStock();
   });
 
-  app.get('/events', (_req, res) => {
+  app.get('/events', (req, res) => {
     res.writeHead(200, EVENT_STREAM_HEADERS);
     // A client that leaves early ends the stream; there is nothing left to answer then.
-    pipeline(eventStream(activeSpan()), res, () => {});
+    pipeline(Readable.from(eventStream(tickerMessages(req.get('last-event-id')))), res, () => {});
   });
 
   app.use((_req, res) => {
@@ -84,11 +90,22 @@ export function createApp(shop = createShop(settings)) {
 }
 
 /**
- * Builds the app with `shop` (`createApp`) and listens on `host:port` (`0`: a free port).
+ * Builds the app with `shop` (`createApp`) and listens on `host:port` (`0`: a free port), with
+ * the chat WebSocket beside it.
  *
  * @returns `url`, the base URL, and `close()`, which stops the server once the requests in flight
  *   are done.
  */
-export function startServer({ port, host, shop }) {
-  return whenListening(createApp(shop).listen(port, host), host);
+export async function startServer({ port, host, shop = createShop(settings) }) {
+  const server = createApp(shop).listen(port, host);
+  // Express never sees an upgrade request: the server's `upgrade` listener does.
+  const wss = serveChatUpgrades(server, shop, { upgradeListener, traceWebSocket });
+  const running = await whenListening(server, host);
+  return {
+    url: running.url,
+    close: async () => {
+      closeChats(wss);
+      await running.close();
+    },
+  };
 }

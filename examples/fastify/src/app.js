@@ -1,15 +1,18 @@
-import { activeSpan } from '@otel-http/core';
+import { Readable } from 'node:stream';
+import fastifyWebsocket from '@fastify/websocket';
 import {
+  CHAT_MAX_PAYLOAD,
+  CHAT_PATH,
+  chatSession,
   clientErrorStatus,
   createShop,
-  EVENT_STREAM_HEADERS,
-  eventStream,
   INTERNAL_ERROR,
   NOT_FOUND,
   reserveStock,
+  tickerMessages,
   validateOrder,
 } from '@otel-http/example-shop';
-import { otel } from '@otel-http/fastify';
+import { EVENT_STREAM_HEADERS, eventStream, otel, traceWebSocket } from '@otel-http/fastify';
 import Fastify from 'fastify';
 import * as settings from './settings.js';
 
@@ -25,6 +28,7 @@ export async function createApp(shop = createShop(settings)) {
   // First, on the root instance, so that every hook and handler runs with the request's span
   // active.
   await app.register(otel, { ignore: ['/health'] });
+  await app.register(fastifyWebsocket, { options: { maxPayload: CHAT_MAX_PAYLOAD } });
 
   app.get('/', async () => shop.serviceIndex());
 
@@ -54,9 +58,15 @@ export async function createApp(shop = createShop(settings)) {
     reserveStock();
   });
 
-  app.get('/events', (_request, reply) =>
-    reply.headers(EVENT_STREAM_HEADERS).send(eventStream(activeSpan())),
+  app.get('/events', (request, reply) =>
+    reply
+      .headers(EVENT_STREAM_HEADERS)
+      .send(Readable.from(eventStream(tickerMessages(request.headers['last-event-id'])))),
   );
+
+  // The handshake is the route's request (its span ends with the 101); the connection gets a
+  // `WS /chat` span of its own.
+  app.get(CHAT_PATH, { websocket: true }, (socket) => chatSession(socket, shop, traceWebSocket));
 
   app.setNotFoundHandler((_request, reply) => reply.code(404).send(NOT_FOUND));
 

@@ -1,7 +1,10 @@
 import { serve } from '@hono/node-server';
-import { activeSpan } from '@otel-http/core';
+import { createNodeWebSocket } from '@hono/node-ws';
 import {
+  CHAT_MAX_PAYLOAD,
+  CHAT_PATH,
   clientErrorStatus,
+  closeChats,
   createShop,
   INTERNAL_ERROR,
   NOT_FOUND,
@@ -10,19 +13,23 @@ import {
   validateOrder,
   whenListening,
 } from '@otel-http/example-shop';
-import { otel } from '@otel-http/hono';
+import { EVENT_STREAM_HEADERS, eventStream, otel } from '@otel-http/hono';
+import { traceWebSocket } from '@otel-http/hono/node';
 import { Hono } from 'hono';
-import { streamSSE } from 'hono/streaming';
 import * as settings from './settings.js';
 
 /**
  * The shop on Hono. The routes are the same, in the same order, in the four examples.
  *
  * @param shop - The shop's queries and log (`createShop`); a shop of its own when not given.
+ * @returns `app`, and `@hono/node-ws`'s `injectWebSocket` and `wss`: the server must be handed to
+ *   `injectWebSocket` for the chat WebSocket to answer, and `wss.clients` are the open chats.
  */
 export function createApp(shop = createShop(settings)) {
   const { log } = shop;
   const app = new Hono();
+  const { injectWebSocket, upgradeWebSocket, wss } = createNodeWebSocket({ app });
+  wss.options.maxPayload = CHAT_MAX_PAYLOAD;
 
   // First, so that every later middleware and handler runs with the request's span active.
   app.use(otel({ ignore: ['/health'] }));
@@ -55,15 +62,29 @@ export function createApp(shop = createShop(settings)) {
     reserveStock();
   });
 
-  app.get('/events', (c) => {
-    const span = activeSpan();
-    return streamSSE(c, async (stream) => {
-      for await (const message of tickerMessages(span)) {
-        if (stream.aborted) break;
-        await stream.writeSSE(message);
-      }
-    });
-  });
+  app.get('/events', (c) =>
+    c.body(
+      eventStream(tickerMessages(c.req.header('last-event-id'))).toReadableStream(),
+      200,
+      EVENT_STREAM_HEADERS,
+    ),
+  );
+
+  // The handshake is the route's request (its span ends with the 101 `ws` writes); the
+  // connection gets a `WS /chat` span of its own.
+  app.get(
+    CHAT_PATH,
+    upgradeWebSocket(() => ({
+      onOpen(_event, ws) {
+        if (ws.raw) traceWebSocket(ws.raw, { route: CHAT_PATH });
+      },
+      onMessage(event, ws) {
+        ws.send(shop.chatReply(String(event.data)));
+      },
+      // An oversized or broken frame: ws closes the connection, and its span records the code.
+      onError() {},
+    })),
+  );
 
   app.notFound((c) => c.json(NOT_FOUND, 404));
 
@@ -75,15 +96,26 @@ export function createApp(shop = createShop(settings)) {
     return c.json(INTERNAL_ERROR, 500);
   });
 
-  return app;
+  return { app, injectWebSocket, wss };
 }
 
 /**
- * Builds the app with `shop` (`createApp`) and listens on `host:port` (`0`: a free port).
+ * Builds the app with `shop` (`createApp`) and listens on `host:port` (`0`: a free port), with
+ * the chat WebSocket beside it.
  *
  * @returns `url`, the base URL, and `close()`, which stops the server once the requests in flight
  *   are done.
  */
-export function startServer({ port, host, shop }) {
-  return whenListening(serve({ fetch: createApp(shop).fetch, port, hostname: host }), host);
+export async function startServer({ port, host, shop }) {
+  const { app, injectWebSocket, wss } = createApp(shop);
+  const server = serve({ fetch: app.fetch, port, hostname: host });
+  injectWebSocket(server);
+  const running = await whenListening(server, host);
+  return {
+    url: running.url,
+    close: async () => {
+      closeChats(wss);
+      await running.close();
+    },
+  };
 }

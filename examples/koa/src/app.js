@@ -1,17 +1,25 @@
+import { Readable } from 'node:stream';
 import Router from '@koa/router';
-import { activeSpan } from '@otel-http/core';
 import {
   clientErrorStatus,
+  closeChats,
   createShop,
-  EVENT_STREAM_HEADERS,
-  eventStream,
   INTERNAL_ERROR,
   NOT_FOUND,
   reserveStock,
+  serveChatUpgrades,
+  tickerMessages,
   validateOrder,
   whenListening,
 } from '@otel-http/example-shop';
-import { otel, recordRequestError } from '@otel-http/koa';
+import {
+  EVENT_STREAM_HEADERS,
+  eventStream,
+  otel,
+  recordRequestError,
+  traceWebSocket,
+  upgradeListener,
+} from '@otel-http/koa';
 import Koa from 'koa';
 import * as settings from './settings.js';
 
@@ -89,7 +97,7 @@ export function createApp(shop = createShop(settings)) {
 
   router.get('/events', (ctx) => {
     ctx.set(EVENT_STREAM_HEADERS);
-    ctx.body = eventStream(activeSpan());
+    ctx.body = Readable.from(eventStream(tickerMessages(ctx.get('last-event-id'))));
   });
 
   app.use(router.routes());
@@ -124,11 +132,22 @@ async function readJson(ctx) {
 }
 
 /**
- * Builds the app with `shop` (`createApp`) and listens on `host:port` (`0`: a free port).
+ * Builds the app with `shop` (`createApp`) and listens on `host:port` (`0`: a free port), with
+ * the chat WebSocket beside it.
  *
  * @returns `url`, the base URL, and `close()`, which stops the server once the requests in flight
  *   are done.
  */
-export function startServer({ port, host, shop }) {
-  return whenListening(createApp(shop).listen(port, host), host);
+export async function startServer({ port, host, shop = createShop(settings) }) {
+  const server = createApp(shop).listen(port, host);
+  // Koa never sees an upgrade request: the server's `upgrade` listener does.
+  const wss = serveChatUpgrades(server, shop, { upgradeListener, traceWebSocket });
+  const running = await whenListening(server, host);
+  return {
+    url: running.url,
+    close: async () => {
+      closeChats(wss);
+      await running.close();
+    },
+  };
 }

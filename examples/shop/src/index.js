@@ -6,15 +6,19 @@
 export { HOST, portFromEnv, runExample, whenListening } from './lifecycle.js';
 export { createLog } from './log.js';
 export {
+  CHAT_MAX_PAYLOAD,
+  CHAT_PATH,
+  chatSession,
   clientErrorStatus,
+  closeChats,
   createShop,
-  EVENT_STREAM_HEADERS,
   EVENTS,
-  eventStream,
   INTERNAL_ERROR,
   InventoryUnavailableError,
+  isChatUpgrade,
   NOT_FOUND,
   reserveStock,
+  serveChatUpgrades,
   tickerMessages,
   validateOrder,
 } from './shop.js';

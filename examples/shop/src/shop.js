@@ -3,10 +3,10 @@
  * spans of the request, order validation, and the messages of the event stream. Nothing here knows
  * which framework serves it.
  */
-import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SpanKind } from '@opentelemetry/api';
 import { withSpan } from '@otel-http/core';
+import { WebSocketServer } from 'ws';
 import { createLog } from './log.js';
 
 const USERS = new Map([
@@ -45,12 +45,6 @@ export const NOT_FOUND = { error: 'not found' };
 
 /** Body of every `500`: the details go to the log and the span, not to the client. */
 export const INTERNAL_ERROR = { error: 'internal error' };
-
-/** Headers of the event stream of `GET /events`. */
-export const EVENT_STREAM_HEADERS = {
-  'content-type': 'text/event-stream',
-  'cache-control': 'no-cache',
-};
 
 /** How many messages `GET /events` sends, and how far apart. */
 export const EVENTS = { count: 3, intervalMs: 100 };
@@ -94,6 +88,7 @@ function query(operation, table, text, run) {
  *   loaded in parallel, its user and products; or `undefined`.
  * @property {(order: object) => Promise<object>} createOrder - Stores a valid order (see
  *   {@link validateOrder}) and returns it with its new id.
+ * @property {(text: string) => string} chatReply - The answer to a message of the chat WebSocket.
  */
 
 /**
@@ -121,6 +116,7 @@ export function createShop(settings, log = createLog(settings)) {
         'POST /orders',
         'GET /error',
         'GET /events',
+        'GET /chat (WebSocket)',
       ],
     };
   }
@@ -170,7 +166,18 @@ export function createShop(settings, log = createLog(settings)) {
     return stored;
   }
 
-  return { log, serviceIndex, findUser, findOrder, createOrder };
+  /**
+   * The answer to one chat message: a `chat.reply` span (a child of the WebSocket connection's
+   * span, in whose context the message handlers run) and a log line carrying its trace id.
+   */
+  function chatReply(text) {
+    return withSpan('chat.reply', () => {
+      log.info({ length: text.length }, 'chat message');
+      return `echo: ${text}`;
+    });
+  }
+
+  return { log, serviceIndex, findUser, findOrder, createOrder, chatReply };
 }
 
 /**
@@ -210,31 +217,77 @@ export function reserveStock() {
 }
 
 /**
- * The messages of `GET /events`, `{ id, event, data }`, {@link EVENTS} `intervalMs` apart. Each one
- * is also recorded as an event on `span` (the request's server span, taken by the handler), so the
- * trace shows when every message was sent; the span itself ends after the last one. The span is
- * passed in because the stream is read later, from code that may not run in the request's context.
+ * The messages of `GET /events`, `{ id, event, data }`, {@link EVENTS} `intervalMs` apart, after
+ * the one whose id the client sends back when it reconnects (`lastEventId`): a client that saw
+ * message 1 gets 2 and 3. The adapter's `eventStream()` formats them and records the stream on the
+ * request's span (an `sse.message` event per message, time to first message, duration).
+ *
+ * @param {string} [lastEventId] - The client's `Last-Event-ID` (`lastEventId()` of the adapter).
  */
-export async function* tickerMessages(span) {
-  for (let n = 1; n <= EVENTS.count; n++) {
-    if (n > 1) await sleep(EVENTS.intervalMs);
-    // Not once the span has ended (a client that left early), nor when the trace is not sampled.
-    if (span?.isRecording()) {
-      span.addEvent('sse.message', { 'sse.event.id': String(n), 'sse.event.type': 'tick' });
-    }
-    yield { id: String(n), event: 'tick', data: JSON.stringify({ n, of: EVENTS.count }) };
+export async function* tickerMessages(lastEventId) {
+  const resumed = Number.parseInt(lastEventId ?? '', 10);
+  const first = Number.isInteger(resumed) && resumed >= 0 ? resumed + 1 : 1;
+  for (let n = first; n <= EVENTS.count; n++) {
+    if (n > first) await sleep(EVENTS.intervalMs);
+    yield { id: String(n), event: 'tick', data: { n, of: EVENTS.count } };
   }
 }
 
-/** {@link tickerMessages} as a byte stream in the `text/event-stream` format. */
-export function eventStream(span) {
-  return Readable.from(
-    (async function* format() {
-      for await (const { id, event, data } of tickerMessages(span)) {
-        yield `id: ${id}\nevent: ${event}\ndata: ${data}\n\n`;
+/** Path of the chat WebSocket, served next to the routes of every example. */
+export const CHAT_PATH = '/chat';
+
+/** Longest chat message taken, in bytes; `ws` closes a connection that sends more (1009). */
+export const CHAT_MAX_PAYLOAD = 16 * 1024;
+
+/**
+ * Whether an upgrade request is for the chat: its path, without the query, is {@link CHAT_PATH}.
+ */
+export function isChatUpgrade(url) {
+  const end = url.search(/[?#]/);
+  return (end === -1 ? url : url.slice(0, end)) === CHAT_PATH;
+}
+
+/**
+ * The chat WebSocket on a Node server whose framework never sees an upgrade request (Express,
+ * Koa): `ws` answers the server's `upgrade` events, behind the adapter's `upgradeListener`, which
+ * gives the handshake its `GET /chat` span (status 101); `traceWebSocket` gives the connection its
+ * `WS /chat` span. An upgrade to any other path is answered 404.
+ *
+ * @param {import('node:http').Server} server
+ * @param {Shop} shop
+ * @param {{ upgradeListener: Function, traceWebSocket: Function }} adapter - The adapter's two.
+ * @returns {WebSocketServer} Whose `clients` are the open chats.
+ */
+export function serveChatUpgrades(server, shop, { upgradeListener, traceWebSocket }) {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: CHAT_MAX_PAYLOAD });
+  const chatRoute = (req) => (isChatUpgrade(req.url ?? '') ? CHAT_PATH : undefined);
+  server.on(
+    'upgrade',
+    upgradeListener({ upgradeRoute: chatRoute }, (req, socket, head) => {
+      if (chatRoute(req) === undefined) {
+        socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+        return;
       }
-    })(),
+      wss.handleUpgrade(req, socket, head, (ws) => chatSession(ws, shop, traceWebSocket));
+    }),
   );
+  return wss;
+}
+
+/**
+ * One chat connection on a `ws` socket (what `ws` and `@fastify/websocket` hand over): traced from
+ * now to its close, each message answered by {@link Shop} `chatReply`.
+ */
+export function chatSession(ws, shop, traceWebSocket) {
+  traceWebSocket(ws, { route: CHAT_PATH });
+  // An oversized or broken frame: ws closes the connection, and its span records the close code.
+  ws.on('error', () => {});
+  ws.on('message', (data) => ws.send(shop.chatReply(String(data))));
+}
+
+/** Closes every open chat of `wss` as a server going away does (1001). */
+export function closeChats(wss) {
+  for (const client of wss.clients) client.close(1001, 'server stopping');
 }
 
 /**
