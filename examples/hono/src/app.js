@@ -4,7 +4,6 @@ import {
   CHAT_MAX_PAYLOAD,
   CHAT_PATH,
   clientErrorStatus,
-  closeChats,
   createShop,
   INTERNAL_ERROR,
   NOT_FOUND,
@@ -106,16 +105,9 @@ export function createApp(shop = createShop(settings)) {
  * @returns `url`, the base URL, and `close()`, which stops the server once the requests in flight
  *   are done.
  */
-export async function startServer({ port, host, shop }) {
+export function startServer({ port, host, shop }) {
   const { app, injectWebSocket, wss } = createApp(shop);
   const server = serve({ fetch: app.fetch, port, hostname: host });
   injectWebSocket(server);
-  const running = await whenListening(server, host);
-  return {
-    url: running.url,
-    close: async () => {
-      closeChats(wss);
-      await running.close();
-    },
-  };
+  return whenListening(server, host, wss);
 }

@@ -2,7 +2,6 @@ import { Readable } from 'node:stream';
 import Router from '@koa/router';
 import {
   clientErrorStatus,
-  closeChats,
   createShop,
   INTERNAL_ERROR,
   NOT_FOUND,
@@ -138,16 +137,9 @@ async function readJson(ctx) {
  * @returns `url`, the base URL, and `close()`, which stops the server once the requests in flight
  *   are done.
  */
-export async function startServer({ port, host, shop = createShop(settings) }) {
+export function startServer({ port, host, shop = createShop(settings) }) {
   const server = createApp(shop).listen(port, host);
   // Koa never sees an upgrade request: the server's `upgrade` listener does.
-  const wss = serveChatUpgrades(server, shop, { upgradeListener, traceWebSocket });
-  const running = await whenListening(server, host);
-  return {
-    url: running.url,
-    close: async () => {
-      closeChats(wss);
-      await running.close();
-    },
-  };
+  const chats = serveChatUpgrades(server, shop, { upgradeListener, traceWebSocket });
+  return whenListening(server, host, chats);
 }

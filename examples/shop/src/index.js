@@ -10,7 +10,6 @@ export {
   CHAT_PATH,
   chatSession,
   clientErrorStatus,
-  closeChats,
   createShop,
   EVENTS,
   INTERNAL_ERROR,

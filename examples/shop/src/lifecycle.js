@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createShop } from './shop.js';
+import { closeChats, createShop } from './shop.js';
 import { startExampleTelemetry } from './telemetry.js';
 
 /** Interface to listen on: `HOST`, else loopback only. */
@@ -21,14 +21,18 @@ export function portFromEnv(name, fallback) {
  *
  * @param {import('node:http').Server} server
  * @param {string} host
+ * @param {import('ws').WebSocketServer} [chats] - The server's chat WebSockets, closed first (1001).
  * @returns {Promise<{ url: string, close: () => Promise<void> }>} `url`, the base URL, and
  *   `close()`, which stops the server once the requests in flight are done.
  */
-export async function whenListening(server, host) {
+export async function whenListening(server, host, chats) {
   if (!server.listening) await once(server, 'listening');
   return {
     url: `http://${host}:${server.address().port}`,
-    close: () => new Promise((resolve) => server.close(resolve)),
+    close: () => {
+      if (chats !== undefined) closeChats(chats);
+      return new Promise((resolve) => server.close(resolve));
+    },
   };
 }
 

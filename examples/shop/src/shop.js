@@ -285,7 +285,7 @@ export function chatSession(ws, shop, traceWebSocket) {
   ws.on('message', (data) => ws.send(shop.chatReply(String(data))));
 }
 
-/** Closes every open chat of `wss` as a server going away does (1001). */
+/** Closes every open chat of `wss` as a server going away does (1001); see `whenListening`. */
 export function closeChats(wss) {
   for (const client of wss.clients) client.close(1001, 'server stopping');
 }
