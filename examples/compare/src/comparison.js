@@ -134,7 +134,7 @@ function observe(scripted, sent, run, sharing) {
   }
   if (!series) problems.push('is counted in no http.server.request.duration series');
   if (scripted.websocket) {
-    const connection = children.find((span) => span.name.startsWith('WS '));
+    const connection = connectionSpan(children);
     const sent = scripted.websocket.messages.length;
     if (!connection) problems.push('has no WebSocket connection span under its handshake');
     else if (connection.attributes['websocket.messages_received'] !== sent) {
@@ -144,6 +144,11 @@ function observe(scripted, sent, run, sharing) {
     }
   }
   return { fields, problems };
+}
+
+/** The WebSocket connection span (`WS /chat`) among the handshake span's children. */
+function connectionSpan(children) {
+  return children.find((span) => span.name.startsWith('WS '));
 }
 
 /**
@@ -164,7 +169,7 @@ function streamLabel(server, children, inTrace) {
     if (timed.length > 0) parts.push(`timed: ${timed.join(', ')}`);
     return parts.join(', ');
   }
-  const connection = children.find((span) => span.name.startsWith('WS '));
+  const connection = connectionSpan(children);
   if (connection === undefined) return NONE;
   const a = connection.attributes;
   const inside = inTrace.filter((span) => span.parentSpanId === connection.spanId);

@@ -14,7 +14,6 @@ export {
   EVENTS,
   INTERNAL_ERROR,
   InventoryUnavailableError,
-  isChatUpgrade,
   NOT_FOUND,
   reserveStock,
   serveChatUpgrades,

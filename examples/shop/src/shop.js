@@ -222,7 +222,7 @@ export function reserveStock() {
  * message 1 gets 2 and 3. The adapter's `eventStream()` formats them and records the stream on the
  * request's span (an `sse.message` event per message, time to first message, duration).
  *
- * @param {string} [lastEventId] - The client's `Last-Event-ID` (`lastEventId()` of the adapter).
+ * @param {string} [lastEventId] - The request's `last-event-id` header, as the framework reads it.
  */
 export async function* tickerMessages(lastEventId) {
   const resumed = Number.parseInt(lastEventId ?? '', 10);
@@ -239,10 +239,8 @@ export const CHAT_PATH = '/chat';
 /** Longest chat message taken, in bytes; `ws` closes a connection that sends more (1009). */
 export const CHAT_MAX_PAYLOAD = 16 * 1024;
 
-/**
- * Whether an upgrade request is for the chat: its path, without the query, is {@link CHAT_PATH}.
- */
-export function isChatUpgrade(url) {
+/** Whether an upgrade request is for the chat: its path, without the query, is {@link CHAT_PATH}. */
+function isChatUpgrade(url) {
   const end = url.search(/[?#]/);
   return (end === -1 ? url : url.slice(0, end)) === CHAT_PATH;
 }
