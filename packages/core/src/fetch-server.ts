@@ -141,11 +141,18 @@ export function startFetchRequest(
         );
   if (handle === undefined) return undefined;
   const signal = request.signal as AbortSignal | undefined;
-  if (signal !== undefined && !signal.aborted) {
+  // A WebSocket handshake's signal aborts when the runtime takes the connection over (Deno's
+  // `upgradeWebSocket`), which is no hang-up: it ends with the response the handler returns.
+  if (signal !== undefined && !signal.aborted && !isWebSocketUpgrade(request)) {
     // After a complete response the handle has ended already: this does nothing then.
     signal.addEventListener('abort', () => handle.end({ aborted: true }), { once: true });
   }
   return handle;
+}
+
+function isWebSocketUpgrade(request: Request): boolean {
+  const upgrade = request.headers.get('upgrade');
+  return upgrade !== null && upgrade.toLowerCase() === 'websocket';
 }
 
 /** Where instrumentation-http leaves its span; core enriches the span it finds there. */

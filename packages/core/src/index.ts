@@ -76,3 +76,11 @@ export type {
   ResolvedConfig,
   ServerInstrumentation,
 } from './types.js';
+export {
+  acceptUpgrade,
+  startWebSocketSession,
+  WEBSOCKET_ATTRIBUTES,
+  type WebSocketSession,
+  type WebSocketSessionOptions,
+  type WebSocketSessionRecorder,
+} from './websocket-session.js';

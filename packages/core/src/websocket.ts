@@ -7,21 +7,22 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import {
-  type Attributes,
-  type Context,
-  context,
-  type Span,
-  SpanKind,
-  SpanStatusCode,
-  trace,
-} from '@opentelemetry/api';
+import { context } from '@opentelemetry/api';
 import { logger } from './diag.js';
 import { createServerInstrumentation } from './lifecycle.js';
 import { bindEmitterToContext, requestInfoFromNode } from './node.js';
-import { REQUEST_HANDLE_KEY } from './request-context.js';
 import type { OtelHttpOptions, RequestHandle } from './types.js';
-import { SCOPE_NAME, SCOPE_VERSION } from './version.js';
+import {
+  startWebSocketSession,
+  type WebSocketSession,
+  type WebSocketSessionOptions,
+} from './websocket-session.js';
+
+export {
+  WEBSOCKET_ATTRIBUTES,
+  type WebSocketSession,
+  type WebSocketSessionOptions,
+} from './websocket-session.js';
 
 /** What is used of a `ws` WebSocket: an event emitter with `send` and `close`. */
 export interface WebSocketLike {
@@ -30,55 +31,12 @@ export interface WebSocketLike {
   emit(event: string | symbol, ...args: unknown[]): boolean;
 }
 
-/** Settings of {@link traceWebSocket}. */
-export interface WebSocketSessionOptions {
-  /** The route template, for the span name (`WS /chat`) and `http.route`. */
-  readonly route?: string;
-  /**
-   * How many messages (both directions) get a `websocket.message` event; the rest are counted in
-   * `websocket.message_events_dropped`, so a long session does not grow its span without bound.
-   * Default 100; 0 records none.
-   */
-  readonly maxMessageEvents?: number;
-  /** The tracer provider; default the global one. */
-  readonly tracerProvider?: OtelHttpOptions['tracerProvider'];
-  /** The context the connection span starts in; default the active one (the handshake's). */
-  readonly context?: Context;
-}
-
-/** A traced connection. */
-export interface WebSocketSession {
-  /** The connection span (non-recording when the trace is not sampled). */
-  readonly span: Span;
-  /** The context the socket's listeners run in: the connection span is active in it. */
-  readonly context: Context;
-}
-
-/** Span attributes and event names of a WebSocket connection (otel-http's own names). */
-export const WEBSOCKET_ATTRIBUTES = Object.freeze({
-  closeCode: 'websocket.close.code',
-  closeReason: 'websocket.close.reason',
-  messagesReceived: 'websocket.messages_received',
-  messagesSent: 'websocket.messages_sent',
-  bytesReceived: 'websocket.bytes_received',
-  bytesSent: 'websocket.bytes_sent',
-  eventsDropped: 'websocket.message_events_dropped',
-  messageEvent: 'websocket.message',
-  direction: 'websocket.message.direction',
-  size: 'websocket.message.size',
-  binary: 'websocket.message.binary',
-});
-
-/** Close codes of a normal end: normal closure, going away, and no status given. */
-const NORMAL_CLOSE_CODES: ReadonlySet<number> = new Set([1000, 1001, 1005]);
-const MAX_CLOSE_REASON_LENGTH = 123; // the protocol's limit, in bytes; text is cut at that many characters
-const DEFAULT_MAX_MESSAGE_EVENTS = 100;
-
 /**
  * Traces the connection of `socket` until it closes. Call it when the socket opens, in the
  * handshake request's context (a `ws` `connection` listener, `@fastify/websocket`'s handler,
  * Hono's `onOpen`): the connection span is a child of the handshake's server span, and ends with
- * the close. A handshake request still open in that context is ended there, with status 101. Each socket is traced once; a second call returns the first session.
+ * the close. A handshake request still open in that context is ended there, with status 101.
+ * Each socket is traced once; a second call returns the first session.
  */
 export function traceWebSocket(
   socket: WebSocketLike,
@@ -88,112 +46,43 @@ export function traceWebSocket(
   const existing = traced[kSession];
   if (existing !== undefined) return existing;
 
-  const parent = options.context ?? context.active();
   // The socket is open, so the handshake was answered 101. Stacks that route the upgrade through
   // the framework (`@fastify/websocket`) answer on a response that never closes: ending the
-  // handshake here is what ends its span and gives back its place in active_requests.
-  requestHandleIn(parent)?.end({ statusCode: 101 });
-  const provider = options.tracerProvider ?? trace.getTracerProvider();
-  const tracer = provider.getTracer(SCOPE_NAME, SCOPE_VERSION);
-  const route =
-    typeof options.route === 'string' && options.route !== '' ? options.route : undefined;
-  const span = tracer.startSpan(
-    route === undefined ? 'WS' : `WS ${route}`,
-    { kind: SpanKind.INTERNAL, attributes: route === undefined ? {} : { 'http.route': route } },
-    parent,
-  );
-  const ctx = trace.setSpan(parent, span);
-  const session: WebSocketSession = { span, context: ctx };
+  // handshake there is what ends its span and gives back its place in active_requests.
+  const recorder = startWebSocketSession(options);
+  const session: WebSocketSession = { span: recorder.span, context: recorder.context };
   traced[kSession] = session;
 
-  const cap = eventCap(options.maxMessageEvents);
-  const counts = { received: 0, sent: 0, bytesReceived: 0, bytesSent: 0 };
-  const recording = span.isRecording();
-  const record = (direction: 'received' | 'sent', size: number, binary: boolean) => {
-    const total = counts.received + counts.sent;
-    if (!recording || total > cap) return;
-    span.addEvent(WEBSOCKET_ATTRIBUTES.messageEvent, {
-      [WEBSOCKET_ATTRIBUTES.direction]: direction,
-      [WEBSOCKET_ATTRIBUTES.size]: size,
-      [WEBSOCKET_ATTRIBUTES.binary]: binary,
-    });
-  };
-
   socket.on('message', ((data: unknown, isBinary: unknown) => {
-    const size = byteLength(data);
-    counts.received++;
-    counts.bytesReceived += size;
-    record('received', size, isBinary === true);
+    recorder.message('received', data, isBinary === true);
   }) as (...args: never[]) => void);
 
   const send = socket.send;
   socket.send = function tracedSend(this: WebSocketLike, data: unknown, ...rest: unknown[]) {
-    const size = byteLength(data);
-    counts.sent++;
-    counts.bytesSent += size;
     const binary = typeof data !== 'string' && !(isOptions(rest[0]) && rest[0].binary === false);
-    record('sent', size, binary);
+    recorder.message('sent', data, binary);
     return send.call(this, data, ...rest);
   };
 
   // A socket error ('Max payload size exceeded', an invalid frame) is noted where it is emitted,
   // not by a listener of ours: a socket without an error listener behaves as it would without
   // telemetry.
-  let failure: string | undefined;
   const emit = socket.emit;
   socket.emit = function tracedEmit(
     this: WebSocketLike,
     event: string | symbol,
     ...args: unknown[]
   ) {
-    if (event === 'error' && failure === undefined) {
-      const error = args[0] as { code?: unknown; name?: unknown } | undefined;
-      failure =
-        typeof error?.code === 'string'
-          ? error.code
-          : typeof error?.name === 'string'
-            ? error.name
-            : 'Error';
-      if (recording && error instanceof Error) span.recordException(error);
-    }
+    if (event === 'error') recorder.error(args[0]);
     return emit.call(this, event, ...args);
   };
 
-  let ended = false;
   socket.on('close', ((code: unknown, reason: unknown) => {
-    if (ended) return;
-    ended = true;
-    const attributes: Attributes = {
-      [WEBSOCKET_ATTRIBUTES.messagesReceived]: counts.received,
-      [WEBSOCKET_ATTRIBUTES.messagesSent]: counts.sent,
-      [WEBSOCKET_ATTRIBUTES.bytesReceived]: counts.bytesReceived,
-      [WEBSOCKET_ATTRIBUTES.bytesSent]: counts.bytesSent,
-    };
-    const total = counts.received + counts.sent;
-    if (total > cap) attributes[WEBSOCKET_ATTRIBUTES.eventsDropped] = total - cap;
-    const closeCode = typeof code === 'number' && Number.isInteger(code) ? code : undefined;
-    if (closeCode !== undefined) attributes[WEBSOCKET_ATTRIBUTES.closeCode] = closeCode;
-    const text = reasonText(reason);
-    if (text !== '') attributes[WEBSOCKET_ATTRIBUTES.closeReason] = text;
-    try {
-      if (recording) {
-        span.setAttributes(attributes);
-        const abnormal = closeCode !== undefined && !NORMAL_CLOSE_CODES.has(closeCode);
-        if (failure !== undefined || abnormal) {
-          span.setAttribute(
-            'error.type',
-            failure ?? (closeCode === 1006 ? 'aborted' : String(closeCode)),
-          );
-          span.setStatus({ code: SpanStatusCode.ERROR });
-        }
-      }
-    } finally {
-      span.end();
-    }
+    recorder.close(code, reason);
   }) as (...args: never[]) => void);
 
   // Added after ours, so that a handler sees the counts with its own message included.
-  bindEmitterToContext(socket, ctx);
+  bindEmitterToContext(socket, recorder.context);
   return session;
 }
 
@@ -288,37 +177,6 @@ export function endOnUpgradeResponse(
   });
 }
 
-/** The handshake request's handle in `ctx`, if any. */
-function requestHandleIn(ctx: Context): RequestHandle | undefined {
-  return ctx.getValue(REQUEST_HANDLE_KEY) as RequestHandle | undefined;
-}
-
-function byteLength(data: unknown): number {
-  if (typeof data === 'string') return Buffer.byteLength(data);
-  if (Buffer.isBuffer(data) || ArrayBuffer.isView(data)) return data.byteLength;
-  if (data instanceof ArrayBuffer) return data.byteLength;
-  if (Array.isArray(data)) return data.reduce((sum: number, part) => sum + byteLength(part), 0);
-  return 0;
-}
-
 function isOptions(value: unknown): value is { binary?: boolean } {
   return typeof value === 'object' && value !== null;
-}
-
-function reasonText(reason: unknown): string {
-  const text = Buffer.isBuffer(reason)
-    ? reason.toString('utf8')
-    : typeof reason === 'string'
-      ? reason
-      : '';
-  return text.length > MAX_CLOSE_REASON_LENGTH ? text.slice(0, MAX_CLOSE_REASON_LENGTH) : text;
-}
-
-function eventCap(value: unknown): number {
-  if (value === undefined) return DEFAULT_MAX_MESSAGE_EVENTS;
-  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value;
-  logger.warn(
-    `traceWebSocket: maxMessageEvents must be a whole number of 0 or more; using ${DEFAULT_MAX_MESSAGE_EVENTS}`,
-  );
-  return DEFAULT_MAX_MESSAGE_EVENTS;
 }
