@@ -12,8 +12,7 @@ import {
   validateOrder,
   whenListening,
 } from '@otel-http/example-shop';
-import { EVENT_STREAM_HEADERS, eventStream, otel } from '@otel-http/hono';
-import { traceWebSocket } from '@otel-http/hono/node';
+import { EVENT_STREAM_HEADERS, eventStream, otel, traceUpgradeWebSocket } from '@otel-http/hono';
 import { Hono } from 'hono';
 import * as settings from './settings.js';
 
@@ -27,7 +26,10 @@ import * as settings from './settings.js';
 export function createApp(shop = createShop(settings)) {
   const { log } = shop;
   const app = new Hono();
-  const { injectWebSocket, upgradeWebSocket, wss } = createNodeWebSocket({ app });
+  const nodeWebSocket = createNodeWebSocket({ app });
+  const { injectWebSocket, wss } = nodeWebSocket;
+  // The same wrapper takes hono/bun's and hono/deno's upgradeWebSocket.
+  const upgradeWebSocket = traceUpgradeWebSocket(nodeWebSocket.upgradeWebSocket);
   wss.options.maxPayload = CHAT_MAX_PAYLOAD;
 
   // First, so that every later middleware and handler runs with the request's span active.
@@ -70,13 +72,10 @@ export function createApp(shop = createShop(settings)) {
   );
 
   // The handshake is the route's request (its span ends with the 101 `ws` writes); the
-  // connection gets a `WS /chat` span of its own.
+  // connection gets a `WS /chat` span of its own, and onMessage runs in its context.
   app.get(
     CHAT_PATH,
     upgradeWebSocket(() => ({
-      onOpen(_event, ws) {
-        if (ws.raw) traceWebSocket(ws.raw, { route: CHAT_PATH });
-      },
       onMessage(event, ws) {
         ws.send(shop.chatReply(String(event.data)));
       },

@@ -32,8 +32,10 @@ export {
   recordRequestError,
   type ServerSentEvent,
   traceFields,
+  WEBSOCKET_ATTRIBUTES,
   withSpan,
 } from '@otel-http/core';
+export { type TracedWebSocketOptions, traceUpgradeWebSocket } from './websocket.js';
 
 /** The options shared by every otel-http adapter, plus two that receive Hono's context. */
 export interface OtelHonoOptions<E extends Env = Env> extends OtelHttpOptions {
