@@ -33,6 +33,7 @@ export {
   CHAT_MAX_PAYLOAD,
   runWebSocketSuite,
   serveWsChat,
+  WEBSOCKET_CHECKS,
   type WebSocketHarness,
   type WsUpgradeAdapter,
 } from './websocket-suite.js';

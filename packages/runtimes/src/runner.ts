@@ -23,25 +23,9 @@ import { listen as listenHonoNode } from '../../hono/test/server.js';
 import { standardApp as honoApp } from '../../hono/test/standard-app.js';
 import { listen as listenKoa } from '../../koa/test/server.js';
 import { standardApp as koaApp } from '../../koa/test/standard-app.js';
+import { Bun, Deno, runtime } from './runtime-globals.js';
 import { runDeclared } from './vitest-shim.js';
 
-declare const Bun: {
-  version: string;
-  serve(options: {
-    hostname: string;
-    port: number;
-    fetch: (request: Request, server: unknown) => Response | Promise<Response>;
-  }): { port: number; stop(closeActiveConnections?: boolean): Promise<void> };
-};
-declare const Deno: {
-  version: { deno: string };
-  serve(
-    options: { hostname: string; port: number; signal: AbortSignal; onListen?: () => void },
-    handler: (request: Request, info: unknown) => Response | Promise<Response>,
-  ): { addr: { port: number }; finished: Promise<void> };
-};
-
-const runtime = typeof Bun !== 'undefined' ? 'bun' : typeof Deno !== 'undefined' ? 'deno' : 'node';
 // Each of Hono's adapters touches its runtime's globals when loaded: import only this one's.
 const { getConnInfo } = runtime === 'bun' ? await import('hono/bun') : await import('hono/deno');
 
