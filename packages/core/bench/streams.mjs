@@ -1,5 +1,6 @@
 // Micro-benchmark: what one message of a long-lived request costs — an SSE message through
-// `eventStream` and a WebSocket message each way through `traceWebSocket` — against the same work
+// `eventStream` and a WebSocket message each way through `traceWebSocket` and through the recorder
+// Hono's `traceUpgradeWebSocket` drives — against the same work
 // without telemetry, measured in the same run. The socket's own I/O is left out (a WebSocket here
 // is an event emitter whose `send` does nothing), so the figures are the instrumentation's alone.
 // Run after a build: `pnpm --filter @otel-http/core bench:streams`.
@@ -9,7 +10,12 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { AlwaysOffSampler, BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
-import { createServerInstrumentation, eventStream, formatEvent } from '../dist/index.js';
+import {
+  createServerInstrumentation,
+  eventStream,
+  formatEvent,
+  startWebSocketSession,
+} from '../dist/index.js';
 import { traceWebSocket } from '../dist/node.js';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
@@ -94,6 +100,37 @@ function ws(traced, provider, sessionOptions) {
   return ns;
 }
 
+/**
+ * ns per message pair through `startWebSocketSession`'s recorder, driven as the Hono adapter's
+ * `traceUpgradeWebSocket` drives it from Hono's event handlers: count the message, run the
+ * handler in the connection's context, count the reply it sends.
+ */
+function recorder(provider, sessionOptions) {
+  const instrumentation = createServerInstrumentation({ tracerProvider: provider, meterProvider });
+  const handle = instrumentation.start(info);
+  const session = startWebSocketSession({
+    route: '/chat',
+    tracerProvider: provider,
+    context: handle.context,
+    ...sessionOptions,
+  });
+  const socket = new FakeSocket();
+  const send = (data) => {
+    session.message('sent', data, true);
+    socket.send(data);
+  };
+  const onMessage = (data) => send(data);
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < MESSAGES; i++) {
+    session.message('received', payload, true);
+    context.with(session.context, onMessage, undefined, payload);
+  }
+  const ns = Number(process.hrtime.bigint() - start) / MESSAGES;
+  session.close(1000, '');
+  if (socket.sent !== MESSAGES) throw new Error('messages were lost');
+  return ns;
+}
+
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const cases = {
   'SSE, no telemetry': () => sseBare(),
@@ -105,6 +142,10 @@ const cases = {
   'WebSocket, sampled, an event per message': () =>
     ws(true, sampled, { maxMessageEvents: 2 * MESSAGES }),
   'WebSocket, unsampled': () => ws(true, unsampled),
+  'WebSocket events (Hono), sampled, capped': () => recorder(sampled),
+  'WebSocket events (Hono), an event per message': () =>
+    recorder(sampled, { maxMessageEvents: 2 * MESSAGES }),
+  'WebSocket events (Hono), unsampled': () => recorder(unsampled),
 };
 
 for (const run of Object.values(cases)) await run(); // warm-up
