@@ -116,6 +116,14 @@ export function renderRuntimeSummary({ runs, suites }) {
     ['Hono on Cloudflare workerd (`nodejs_compat`)', 'Hono on Cloudflare'],
     ['Hono on Deno.serve with `OTEL_DENO=true`', 'Hono on Deno.serve with Deno'],
     [
+      'Hono WebSocket sessions on Bun.serve (`traceUpgradeWebSocket`)',
+      'otel-http WebSocket sessions: hono (Bun.serve',
+    ],
+    [
+      'Hono WebSocket sessions on Deno.serve (`traceUpgradeWebSocket`)',
+      'otel-http WebSocket sessions: hono (Deno.serve',
+    ],
+    [
       'NestJS, `@nestjs/platform-express` (one known gap, below)',
       'NestJS on @nestjs/platform-express',
     ],
