@@ -52,14 +52,15 @@ export const CHECK_IDS: readonly string[] = CHECKS.map((check) => check.id);
  *
  * Call it at the top level of a test file.
  */
-export function runConformance(harness: AdapterHarness): void {
+export function runConformance(harness: AdapterHarness, options: ConformanceOptions = {}): void {
   const exceptions = harness.exceptions ?? {};
   for (const id of Object.keys(exceptions)) {
     if (!CHECK_IDS.includes(id)) throw new Error(`exceptions names an unknown check: ${id}`);
   }
   const table = new ResultsTable(harness.name);
 
-  describe(`otel-http conformance: ${harness.name}`, () => {
+  const producer = options.redMetricProducer === true;
+  describe(`otel-http conformance: ${harness.name}${producer ? PRODUCER_SUFFIX : ''}`, () => {
     let unregisterGlobals: (() => void) | undefined;
     beforeAll(() => {
       unregisterGlobals = registerGlobals();
@@ -75,7 +76,7 @@ export function runConformance(harness: AdapterHarness): void {
         table.start(check.id);
         const exception = exceptions[check.id];
         try {
-          await runCheck(harness, check);
+          await runCheck(harness, check, producer);
         } catch (error) {
           if (exception !== undefined) {
             table.report(check.id, 'exception', exception);
@@ -90,9 +91,21 @@ export function runConformance(harness: AdapterHarness): void {
   });
 }
 
-async function runCheck(harness: AdapterHarness, check: Check): Promise<void> {
+/** How {@link runConformance} runs the suite. */
+export interface ConformanceOptions {
+  /**
+   * Every check with the RED metrics recorded by otel-http's `RedMetricProducer` on the reader
+   * instead of the API instruments: the same assertions hold on either path. The suite's title
+   * then ends with ` (RED metrics from RedMetricProducer)`.
+   */
+  readonly redMetricProducer?: boolean;
+}
+
+const PRODUCER_SUFFIX = ' (RED metrics from RedMetricProducer)';
+
+async function runCheck(harness: AdapterHarness, check: Check, producer: boolean): Promise<void> {
   const sampler = check.sampler?.();
-  const telemetry = new CheckTelemetry(sampler);
+  const telemetry = new CheckTelemetry(sampler, { redMetricProducer: producer });
   const server = await harness.start({
     ignore: '/health',
     ...check.options,

@@ -19,6 +19,7 @@ import {
   type Sampler,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
+import { RedMetricProducer } from '@otel-http/core';
 import { histogramPoints, sumPoints, sumTotal } from './metrics.js';
 import { sleep } from './routes.js';
 
@@ -40,10 +41,17 @@ export class CheckTelemetry {
   readonly tracerProvider: BasicTracerProvider;
   /** Pass it as `options.meterProvider`. */
   readonly meterProvider: MeterProvider;
-  readonly #reader = new PullReader();
+  readonly #reader: PullReader;
 
-  /** @param sampler - The trace sampler; the SDK default (parent-based, always on) without it. */
-  constructor(sampler?: Sampler) {
+  /**
+   * @param sampler - The trace sampler; the SDK default (parent-based, always on) without it.
+   * @param options - `redMetricProducer`: give the reader otel-http's `RedMetricProducer`, so
+   *   that the adapters record the RED metrics there instead of through the API instruments.
+   */
+  constructor(sampler?: Sampler, options: { readonly redMetricProducer?: boolean } = {}) {
+    this.#reader = new PullReader(
+      options.redMetricProducer ? { metricProducers: [new RedMetricProducer()] } : {},
+    );
     this.tracerProvider = new BasicTracerProvider({
       spanProcessors: [new SimpleSpanProcessor(this.exporter)],
       ...(sampler ? { sampler } : {}),

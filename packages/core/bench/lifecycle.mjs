@@ -13,8 +13,8 @@ const ROUNDS = Number(process.env.ROUNDS ?? 7);
 const ITERATIONS = Number(process.env.ITERATIONS ?? 200_000);
 
 class Reader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
+  constructor(options = {}) {
+    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE, ...options });
   }
   async onForceFlush() {}
   async onShutdown() {}
@@ -155,6 +155,60 @@ session.disconnect();
 console.log(
   `allocated per request          otel-http ${fmt(allocated.ours)} B, floor ${fmt(allocated.floor)} B ` +
     `(${(allocated.ours / allocated.floor).toFixed(2)}×)`,
+);
+
+// The RED metrics through the API instruments against otel-http's RedMetricProducer on the
+// reader, in metrics-only mode (no spans), so that the metric path is all there is to compare.
+// Each request is one of 20 series (routes × statuses), as an application's traffic spreads.
+const { RedMetricProducer } = await import('../dist/index.js');
+const apiMetrics = createServerInstrumentation({
+  tracing: false,
+  meterProvider: new MeterProvider({ readers: [new Reader()] }),
+});
+const producerReader = new Reader({ metricProducers: [new RedMetricProducer()] });
+const producerMetrics = createServerInstrumentation({
+  tracing: false,
+  meterProvider: new MeterProvider({ readers: [producerReader] }),
+});
+const ROUTES = ['/users/:id', '/items/:id', '/orders', '/health/deep', '/search'];
+const STATUSES = [200, 404, 500, 201];
+let next = 0;
+const metricsOnly = (instrumentation) => () => {
+  const i = next++;
+  const handle = instrumentation.start(info);
+  handle.setRoute(ROUTES[i % 5]);
+  handle.end({ statusCode: STATUSES[(i >> 3) % 4] });
+};
+const api = metricsOnly(apiMetrics);
+const produced = metricsOnly(producerMetrics);
+measure(api);
+measure(produced);
+const apiTimes = [];
+const producerTimes = [];
+for (let round = 0; round < ROUNDS; round++) {
+  if (round % 2 === 0) {
+    apiTimes.push(measure(api));
+    producerTimes.push(measure(produced));
+  } else {
+    producerTimes.push(measure(produced));
+    apiTimes.push(measure(api));
+  }
+}
+const metricSession = new Session();
+metricSession.connect();
+const metricBytes = {
+  api: await allocatedPerRequest(api, metricSession),
+  producer: await allocatedPerRequest(produced, metricSession),
+};
+metricSession.disconnect();
+const collected = await producerReader.collect();
+const series = collected.resourceMetrics.scopeMetrics[0].metrics[0].dataPoints.length;
+console.log(`\nmetrics only (tracing: false), ${series} series`);
+console.log(
+  `RED through API instruments   ${fmt(median(apiTimes))} ns/request  ${fmt(metricBytes.api)} B/request`,
+);
+console.log(
+  `RED through RedMetricProducer ${fmt(median(producerTimes))} ns/request  ${fmt(metricBytes.producer)} B/request  (${(median(producerTimes) / median(apiTimes)).toFixed(2)}× the time, ${(metricBytes.producer / metricBytes.api).toFixed(2)}× the bytes)`,
 );
 
 // Hostile inputs: the cost of one request whose headers or query are built to make parsing slow,

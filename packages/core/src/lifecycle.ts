@@ -19,9 +19,15 @@ import {
 import { addBaggageAttributes } from './baggage.js';
 import { type RequestRules, resolveRules } from './config.js';
 import { logger } from './diag.js';
-import { type ActiveCount, createInstruments, type ServerInstruments } from './metrics.js';
+import {
+  type ActiveCount,
+  createInstruments,
+  redInstruments,
+  type ServerInstruments,
+} from './metrics.js';
 import { oldMetricAttributes } from './old-semconv.js';
 import { parentOf } from './parent-context.js';
+import { type RedMetrics, redMetricsFor } from './red-metrics.js';
 import {
   type Endpoints,
   normalizeMethod,
@@ -116,10 +122,14 @@ class HttpServerInstrumentation implements ServerInstrumentation {
   }
 
   get instruments(): ServerInstruments {
-    this.instrumentsInstance ??= createInstruments(
-      (this.rules.meterProvider ?? metrics.getMeterProvider()).getMeter(SCOPE_NAME, SCOPE_VERSION),
-      this.config,
-    );
+    if (this.instrumentsInstance === undefined) {
+      const provider = this.rules.meterProvider ?? metrics.getMeterProvider();
+      // Old semantic conventions add a metric the producer does not keep: the API path has both.
+      const red = this.config.emitOldSemconv ? undefined : redMetricsFor(provider);
+      this.instrumentsInstance = red
+        ? redInstruments(red, this.config)
+        : createInstruments(provider.getMeter(SCOPE_NAME, SCOPE_VERSION), this.config);
+    }
     return this.instrumentsInstance;
   }
 
@@ -202,6 +212,8 @@ class ServerRequestHandle implements RequestHandle, HandleInternals {
   private readonly rpc: RpcMetadata | undefined;
   /** `{ method, scheme }`: the attributes of every metric of this request. */
   private readonly base: Attributes;
+  /** The identity of {@link base}, for the series key of the RED producer. */
+  private readonly baseKey: string;
   /** This request's place in `http.server.active_requests`. */
   private readonly active: ActiveCount | undefined;
   /** Callbacks of {@link onEndAttributes}, made on the first call. */
@@ -223,10 +235,13 @@ class ServerRequestHandle implements RequestHandle, HandleInternals {
     const base = instrumentation.baseAttributesFor(method, this.endpoints.scheme);
     // `user_agent.synthetic.type` is on the duration and body sizes, not on active_requests.
     const syntheticType = rules.syntheticTypeOf?.(info);
-    this.base =
-      syntheticType === undefined
-        ? base.attributes
-        : { ...base.attributes, [ATTR_USER_AGENT_SYNTHETIC_TYPE]: syntheticType };
+    if (syntheticType === undefined) {
+      this.base = base.attributes;
+      this.baseKey = base.key;
+    } else {
+      this.base = { ...base.attributes, [ATTR_USER_AGENT_SYNTHETIC_TYPE]: syntheticType };
+      this.baseKey = `${base.key} ${syntheticType}`;
+    }
     const rpc = active.getValue(RPC_METADATA_KEY) as RpcMetadata | undefined;
     // A runtime that owns the span (Deno) records all the HTTP server metrics itself.
     this.active = rpc?.addRequestAttributes
@@ -406,7 +421,12 @@ class ServerRequestHandle implements RequestHandle, HandleInternals {
       oldDuration,
       requestBodySize,
       responseBodySize: responseSizes,
+      red,
     } = this.instruments;
+    if (red !== undefined) {
+      this.recordRed(red, endTime, status, route, failure, responseBodySize);
+      return;
+    }
     if (!duration && !requestBodySize && !responseSizes) return;
     if (this.rpc?.addRequestAttributes) return;
     const { protocolVersion } = this.info;
@@ -422,6 +442,28 @@ class ServerRequestHandle implements RequestHandle, HandleInternals {
     const requestBytes = requestBodySize ? requestBodySizeOf(this.info) : undefined;
     if (requestBytes !== undefined) requestBodySize?.record(requestBytes, attributes);
     if (responseBodySize !== undefined) responseSizes?.record(responseBodySize, attributes);
+  }
+
+  /** {@link recordMetrics} into the RED producer: the same measurements, found by key. */
+  private recordRed(
+    red: RedMetrics,
+    endTime: number,
+    status: number | undefined,
+    route: string | undefined,
+    failure: string | undefined,
+    responseBodySize: number | undefined,
+  ): void {
+    if (this.rpc?.addRequestAttributes) return;
+    const { metrics: enabled } = this.rules.config;
+    const { protocolVersion } = this.info;
+    // Route and error type are length-prefixed: no two different series share a key.
+    const key = `${this.baseKey}|${status ?? ''}|${route === undefined ? '' : `${route.length}:${route}`}|${failure === undefined ? '' : `${failure.length}:${failure}`}|${protocolVersion === undefined ? '' : `v${protocolVersion}`}`;
+    red.record(key, () => metricAttributes(this.base, status, route, failure, protocolVersion), {
+      duration:
+        enabled.duration && this.rpc === undefined ? (endTime - this.startTime) / 1000 : undefined,
+      requestBodySize: enabled.requestBodySize ? requestBodySizeOf(this.info) : undefined,
+      responseBodySize: enabled.responseBodySize ? responseBodySize : undefined,
+    });
   }
 
   private spanName(route: string | undefined): string {

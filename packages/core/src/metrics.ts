@@ -1,4 +1,5 @@
 import type { Attributes, Histogram, Meter, ObservableResult } from '@opentelemetry/api';
+import type { RedMetrics } from './red-metrics.js';
 import {
   DURATION_BUCKETS_MILLISECONDS,
   DURATION_BUCKETS_SECONDS,
@@ -10,13 +11,36 @@ import {
 } from './semconv.js';
 import type { ResolvedConfig } from './types.js';
 
-/** The RED instruments, created once per middleware; a disabled one is `undefined`. */
+/**
+ * The RED instruments, created once per middleware; a disabled one is `undefined`. With `red`
+ * (a `RedMetricProducer` on every reader) the histograms are recorded there instead, and there
+ * are no API histograms.
+ */
 export interface ServerInstruments {
   readonly duration: Histogram | undefined;
   readonly oldDuration: Histogram | undefined;
-  readonly activeRequests: ActiveRequests | undefined;
+  readonly activeRequests: ActiveRequestsRegistry | undefined;
   readonly requestBodySize: Histogram | undefined;
   readonly responseBodySize: Histogram | undefined;
+  readonly red?: RedMetrics;
+}
+
+/** Where a request takes its place in `http.server.active_requests`. */
+export interface ActiveRequestsRegistry {
+  /** Counts one more request under `key` (the attribute set's identity); returns its counter. */
+  enter(key: string, attributes: Attributes): ActiveCount;
+}
+
+/** The instruments of a middleware whose meter provider's readers all carry the producer. */
+export function redInstruments(red: RedMetrics, config: ResolvedConfig): ServerInstruments {
+  return {
+    duration: undefined,
+    oldDuration: undefined,
+    activeRequests: config.metrics.activeRequests ? red : undefined,
+    requestBodySize: undefined,
+    responseBodySize: undefined,
+    red,
+  };
 }
 
 export function createInstruments(meter: Meter, config: ResolvedConfig): ServerInstruments {
@@ -65,7 +89,7 @@ export interface ActiveCount {
  * attributes. One registry per meter, shared by every middleware that uses the meter, so that
  * their requests add up in one series per attribute set.
  */
-export class ActiveRequests {
+export class ActiveRequests implements ActiveRequestsRegistry {
   private readonly counts = new Map<string, { attributes: Attributes; count: ActiveCount }>();
 
   constructor(meter: Meter) {

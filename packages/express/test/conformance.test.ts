@@ -9,3 +9,11 @@ for (const expressModule of [express, express4]) {
     start: async (options) => listen(standardApp(options, expressModule)),
   });
 }
+// The same suite with the RED metrics from otel-http's producer instead of the API instruments.
+runConformance(
+  {
+    name: `express ${expressVersion(express)}`,
+    start: async (options) => listen(standardApp(options, express)),
+  },
+  { redMetricProducer: true },
+);

@@ -1,4 +1,4 @@
-import { runConformance } from '@otel-http/conformance';
+import { type AdapterHarness, runConformance } from '@otel-http/conformance';
 import { afterAll, beforeAll } from 'vitest';
 import { listen } from './server.js';
 import { standardApp } from './standard-app.js';
@@ -21,7 +21,10 @@ afterAll(() => {
   console.error = consoleError;
 });
 
-runConformance({
+const harness: AdapterHarness = {
   name: 'hono',
   start: async (options) => listen(standardApp(options)),
-});
+};
+runConformance(harness);
+// The same suite with the RED metrics from otel-http's producer instead of the API instruments.
+runConformance(harness, { redMetricProducer: true });

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import type { MetricReader } from '@opentelemetry/sdk-metrics';
+import type { MetricProducer, MetricReader } from '@opentelemetry/sdk-metrics';
 import { describeError, logger } from './diag.js';
 
 /** Where the endpoint listens. */
@@ -9,6 +9,8 @@ export interface PrometheusEndpointOptions {
   host: string | undefined;
   port: number;
   path: string;
+  /** Producers whose metrics the endpoint serves beside the SDK's (otel-http's RED metrics). */
+  metricProducers?: MetricProducer[];
 }
 
 /**
@@ -27,7 +29,11 @@ export class PrometheusEndpoint {
 
   constructor(options: PrometheusEndpointOptions) {
     this.path = options.path;
-    this.exporter = new PrometheusExporter({ preventServerStart: true, endpoint: options.path });
+    this.exporter = new PrometheusExporter({
+      preventServerStart: true,
+      endpoint: options.path,
+      ...(options.metricProducers && { metricProducers: options.metricProducers }),
+    });
     this.reader = this.exporter;
     this.server = createServer((request, response) => this.handle(request, response));
     this.server.unref();

@@ -26,7 +26,11 @@ import {
   type Sampler,
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
-import { StrictW3CBaggagePropagator, StrictW3CTraceContextPropagator } from '@otel-http/core';
+import {
+  RedMetricProducer,
+  StrictW3CBaggagePropagator,
+  StrictW3CTraceContextPropagator,
+} from '@otel-http/core';
 import { AdjustableRatioSampler } from './adjustable-sampler.js';
 import { BoundedBatchSpanProcessor } from './bounded-span-processor.js';
 import type { ResolvedTelemetryConfig, SamplerChoice, W3CPropagatorName } from './config.js';
@@ -124,15 +128,20 @@ export function buildMetricReaders(config: ResolvedTelemetryConfig): {
   prometheus: PrometheusEndpoint | undefined;
 } {
   let prometheus: PrometheusEndpoint | undefined;
+  // otel-http's RED metrics come from its own producer, one per reader, when every reader is one
+  // built here; next to a reader of the application's, the adapters use the API instruments.
+  const ownReaders = config.metrics.every((entry) => typeof entry === 'string');
+  const producers = () => (ownReaders ? { metricProducers: [new RedMetricProducer()] } : {});
   const periodic = (exporter: PushMetricExporter): IMetricReader =>
     new PeriodicExportingMetricReader({
       exporter,
       exportIntervalMillis: config.metricExportIntervalMillis,
       exportTimeoutMillis: config.metricExportTimeoutMillis,
+      ...producers(),
     });
   const readers = config.metrics.map((entry): IMetricReader => {
     if (entry === 'prometheus') {
-      prometheus = new PrometheusEndpoint(config.prometheus);
+      prometheus = new PrometheusEndpoint({ ...config.prometheus, ...producers() });
       return prometheus.reader;
     }
     if (entry === 'otlp') {

@@ -142,6 +142,16 @@ describe('the Prometheus endpoint', () => {
         expect(Object.keys(sample.labels)).not.toContain('client_address');
       }
       expect(text).not.toContain('secret');
+
+      // Served by otel-http's own producer on the reader: the SDK made no meter for the adapters.
+      const { meterSharedStates } = (
+        telemetry.meterProvider as unknown as {
+          _sharedState: { meterSharedStates: Map<string, unknown> };
+        }
+      )._sharedState;
+      expect(
+        [...meterSharedStates.keys()].filter((key) => key.includes('@otel-http/core')),
+      ).toEqual([]);
     } finally {
       await service.close();
     }

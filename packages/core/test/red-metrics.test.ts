@@ -1,0 +1,316 @@
+import { type Attributes, DiagLogLevel, diag, metrics } from '@opentelemetry/api';
+import {
+  AggregationTemporality,
+  AggregationType,
+  type CollectionResult,
+  MeterProvider,
+  MetricReader,
+  type MetricReaderOptions,
+} from '@opentelemetry/sdk-metrics';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  createServerInstrumentation,
+  type OtelHttpOptions,
+  RedMetricProducer,
+  type RequestInfo,
+  type RequestOutcome,
+} from '../src/index.js';
+
+class Reader extends MetricReader {
+  protected override async onForceFlush(): Promise<void> {}
+  protected override async onShutdown(): Promise<void> {}
+}
+
+interface Side {
+  readonly provider: MeterProvider;
+  readonly readers: Reader[];
+  readonly instrumentation: ReturnType<typeof createServerInstrumentation>;
+}
+
+/** A meter provider with `count` readers, each with the producer when `producer` is set. */
+function side(
+  producer: boolean,
+  options: MetricReaderOptions = {},
+  count = 1,
+  otel: OtelHttpOptions = {},
+): Side {
+  const readers = Array.from(
+    { length: count },
+    () =>
+      new Reader({
+        ...options,
+        ...(producer ? { metricProducers: [new RedMetricProducer()] } : {}),
+      }),
+  );
+  const provider = new MeterProvider({ readers });
+  return {
+    provider,
+    readers,
+    instrumentation: createServerInstrumentation({
+      meterProvider: provider,
+      metrics: { requestBodySize: true, responseBodySize: true },
+      ...otel,
+    }),
+  };
+}
+
+function info(method: string, headers: Record<string, string> = {}): RequestInfo {
+  return {
+    method,
+    scheme: 'http',
+    path: '/x',
+    query: undefined,
+    protocolVersion: '1.1',
+    header: (name) => headers[name],
+  };
+}
+
+interface Request {
+  readonly info: RequestInfo;
+  readonly route?: string;
+  readonly ms: number;
+  readonly outcome: RequestOutcome;
+}
+
+/** Runs the same requests, at the same (fake) times, through both sides. */
+function serve(sides: readonly Side[], requests: readonly Request[]): void {
+  for (const request of requests) {
+    const handles = sides.map((s) => s.instrumentation.start(request.info));
+    if (request.route) for (const h of handles) h?.setRoute(request.route);
+    vi.advanceTimersByTime(request.ms);
+    for (const h of handles) h?.end(request.outcome);
+  }
+}
+
+/** What each reader collects; the scope metrics only (the resource is the provider's). */
+async function collect(s: Side): Promise<CollectionResult['resourceMetrics']['scopeMetrics'][]> {
+  const results = [];
+  for (const reader of s.readers) {
+    const { resourceMetrics, errors } = await reader.collect();
+    expect(errors).toEqual([]);
+    results.push(resourceMetrics.scopeMetrics);
+  }
+  return results;
+}
+
+const traffic = (n: number): Request[] =>
+  Array.from({ length: n }, (_, i) => ({
+    info: info(i % 5 === 0 ? 'POST' : 'GET', { 'content-length': String(i * 37) }),
+    route: i % 7 === 0 ? undefined : `/items/${i % 3}`,
+    ms: (i * 13) % 1200,
+    outcome:
+      i % 11 === 0
+        ? { error: new TypeError('boom'), statusCode: 500 }
+        : i % 13 === 0
+          ? { aborted: true }
+          : { statusCode: i % 4 === 0 ? 404 : 200, responseBodySize: (i * 101) % 20000 },
+  }));
+
+describe('RedMetricProducer: the same output as the API instruments', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date', 'performance'], now: 1_700_000_000_123 });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('cumulative: every series, bucket, min, max, sum and start time, over several collections', async () => {
+    const api = side(false);
+    const red = side(true);
+    for (let round = 0; round < 3; round++) {
+      serve([api, red], traffic(40 + round * 7));
+      vi.advanceTimersByTime(1000);
+      const [expected, actual] = [await collect(api), await collect(red)];
+      expect(actual).toEqual(expected);
+      expect(JSON.stringify(actual)).toBe(JSON.stringify(expected));
+    }
+    const scope = (await collect(red))[0]?.[0];
+    expect(scope?.metrics.map((m) => m.descriptor.name)).toEqual([
+      'http.server.request.duration',
+      'http.server.active_requests',
+      'http.server.request.body.size',
+      'http.server.response.body.size',
+    ]);
+  });
+
+  it('delta: per interval, with start times calibrated to the last collection', async () => {
+    const options = { aggregationTemporalitySelector: deltaHistograms };
+    const api = side(false, options);
+    const red = side(true, options);
+    for (let round = 0; round < 4; round++) {
+      // Round 2 records nothing: the delta reader reports no histogram then.
+      if (round !== 2) serve([api, red], traffic(20 + round));
+      vi.advanceTimersByTime(500);
+      const [expected, actual] = [await collect(api), await collect(red)];
+      expect(JSON.stringify(actual)).toBe(JSON.stringify(expected));
+    }
+  });
+
+  it('two readers, one cumulative and one delta, collected at different times', async () => {
+    const make = (producer: boolean) => {
+      const cumulative = new Reader(producer ? { metricProducers: [new RedMetricProducer()] } : {});
+      const delta = new Reader({
+        aggregationTemporalitySelector: deltaHistograms,
+        ...(producer ? { metricProducers: [new RedMetricProducer()] } : {}),
+      });
+      const provider = new MeterProvider({ readers: [cumulative, delta] });
+      return {
+        provider,
+        readers: [cumulative, delta],
+        instrumentation: createServerInstrumentation({ meterProvider: provider }),
+      };
+    };
+    const api = make(false);
+    const red = make(true);
+    for (let round = 0; round < 3; round++) {
+      serve([api, red], traffic(15));
+      vi.advanceTimersByTime(300);
+      const which = round % 2;
+      const [e1, a1] = [await api.readers[which]?.collect(), await red.readers[which]?.collect()];
+      expect(JSON.stringify(a1?.resourceMetrics.scopeMetrics)).toBe(
+        JSON.stringify(e1?.resourceMetrics.scopeMetrics),
+      );
+    }
+    const [expected, actual] = [await collect(api), await collect(red)];
+    expect(JSON.stringify(actual)).toBe(JSON.stringify(expected));
+  });
+
+  it('the cardinality limit: the same overflow series as the SDK, per collection interval', async () => {
+    const options = { cardinalitySelector: () => 5 };
+    const api = side(false, options);
+    const red = side(true, options);
+    const many = (from: number): Request[] =>
+      Array.from({ length: 12 }, (_, i) => ({
+        info: info('GET'),
+        route: `/r/${from + i}`,
+        ms: 3 * i,
+        outcome: { statusCode: 200 },
+      }));
+    serve([api, red], many(0));
+    vi.advanceTimersByTime(10);
+    expect(JSON.stringify(await collect(red))).toBe(JSON.stringify(await collect(api)));
+    serve([api, red], many(2));
+    vi.advanceTimersByTime(10);
+    const [expected, actual] = [await collect(api), await collect(red)];
+    expect(JSON.stringify(actual)).toBe(JSON.stringify(expected));
+    const overflow = actual[0]?.[0]?.metrics[0]?.dataPoints.filter(
+      (p) => (p.attributes as Attributes)['otel.metric.overflow'] === true,
+    );
+    expect(overflow).toHaveLength(1);
+  });
+
+  it('a request still in flight at collection, and synthetic user agents', async () => {
+    const otel: OtelHttpOptions = { syntheticType: true };
+    const api = side(false, {}, 1, otel);
+    const red = side(true, {}, 1, otel);
+    const open = [api, red].map((s) => s.instrumentation.start(info('GET')));
+    serve(
+      [api, red],
+      [
+        {
+          info: info('GET', { 'user-agent': 'Googlebot/2.1' }),
+          route: '/a',
+          ms: 5,
+          outcome: { statusCode: 200 },
+        },
+        {
+          info: info('GET', { 'user-agent': 'curl/8' }),
+          route: '/a',
+          ms: 5,
+          outcome: { statusCode: 200 },
+        },
+      ],
+    );
+    expect(JSON.stringify(await collect(red))).toBe(JSON.stringify(await collect(api)));
+    for (const h of open) h?.end({ statusCode: 204 });
+    expect(JSON.stringify(await collect(red))).toBe(JSON.stringify(await collect(api)));
+  });
+});
+
+const deltaHistograms: MetricReaderOptions['aggregationTemporalitySelector'] = (type) =>
+  type === 'HISTOGRAM' ? AggregationTemporality.DELTA : AggregationTemporality.CUMULATIVE;
+
+describe('RedMetricProducer: where it steps aside', () => {
+  it('without a producer on every reader, the API path records and the producer reports nothing', async () => {
+    const warnings: string[] = [];
+    diag.setLogger(
+      {
+        error() {},
+        warn: (...args) => warnings.push(args.join(' ')),
+        info() {},
+        debug() {},
+        verbose() {},
+      },
+      { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
+    );
+    const producer = new RedMetricProducer();
+    const readers = [new Reader({ metricProducers: [producer] }), new Reader()];
+    const provider = new MeterProvider({ readers });
+    const instrumentation = createServerInstrumentation({ meterProvider: provider });
+    instrumentation.start(info('GET'))?.end({ statusCode: 200 });
+    for (const reader of readers) {
+      const { resourceMetrics } = await reader.collect();
+      const names = resourceMetrics.scopeMetrics.flatMap((s) =>
+        s.metrics.map((m) => m.descriptor.name),
+      );
+      expect(names.filter((n) => n === 'http.server.request.duration')).toHaveLength(1);
+    }
+    diag.disable();
+    expect(warnings.some((m) => m.includes('every reader'))).toBe(true);
+  });
+
+  it('with a view or another histogram aggregation, the API path applies them', async () => {
+    for (const make of [
+      () =>
+        new MeterProvider({
+          readers: [new Reader({ metricProducers: [new RedMetricProducer()] })],
+          views: [
+            {
+              instrumentName: 'http.server.request.duration',
+              aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM },
+            },
+          ],
+        }),
+      () =>
+        new MeterProvider({
+          readers: [
+            new Reader({
+              metricProducers: [new RedMetricProducer()],
+              aggregationSelector: () => ({ type: AggregationType.EXPONENTIAL_HISTOGRAM }),
+            }),
+          ],
+        }),
+    ]) {
+      const provider = make();
+      createServerInstrumentation({ meterProvider: provider })
+        .start(info('GET'))
+        ?.end({ statusCode: 200 });
+      const { resourceMetrics } = await (
+        provider as unknown as {
+          _sharedState: { metricCollectors: Array<{ _metricReader: Reader }> };
+        }
+      )._sharedState.metricCollectors[0]!._metricReader.collect();
+      const duration = resourceMetrics.scopeMetrics
+        .flatMap((s) => s.metrics)
+        .filter((m) => m.descriptor.name === 'http.server.request.duration');
+      expect(duration).toHaveLength(1);
+      expect(duration[0]?.dataPointType).toBe(1); // exponential, as asked
+    }
+  });
+
+  it('the global meter provider is used the same way', async () => {
+    const reader = new Reader({ metricProducers: [new RedMetricProducer()] });
+    const provider = new MeterProvider({ readers: [reader] });
+    metrics.setGlobalMeterProvider(provider);
+    try {
+      createServerInstrumentation().start(info('GET'))?.end({ statusCode: 200 });
+      const { resourceMetrics } = await reader.collect();
+      expect(resourceMetrics.scopeMetrics).toHaveLength(1);
+      expect(resourceMetrics.scopeMetrics[0]?.metrics[0]?.dataPoints[0]?.value).toMatchObject({
+        count: 1,
+      });
+    } finally {
+      metrics.disable();
+    }
+  });
+});
