@@ -13,7 +13,11 @@ import {
   ParentBasedSampler,
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-node';
+import { RedMetricProducer } from '@otel-http/core';
 import { MODE_TRAITS } from '../matrix.mjs';
+
+/** The modes that run otel-http's adapters. */
+const OTEL_HTTP_MODES = new Set(['metrics', 'otel-http', 'otel-http-10%']);
 
 /** The duration histogram of the stable HTTP semantic conventions, whoever records it. */
 const DURATION_METRIC = 'http.server.request.duration';
@@ -107,7 +111,11 @@ export function startTelemetry(mode, { windowed = false } = {}) {
   tracerProvider.register();
 
   // Scrapes are not part of the benchmark: the reader aggregates in memory, as between scrapes.
-  const reader = new PrometheusExporter({ preventServerStart: true });
+  // otel-http's modes have its RED metric producer on the reader, as `@otel-http/node` sets it up.
+  const reader = new PrometheusExporter({
+    preventServerStart: true,
+    ...(OTEL_HTTP_MODES.has(mode) && { metricProducers: [new RedMetricProducer()] }),
+  });
   const meterProvider = new MeterProvider({ readers: [reader] });
   metrics.setGlobalMeterProvider(meterProvider);
 
