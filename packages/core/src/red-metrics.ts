@@ -434,7 +434,15 @@ const byProvider = new WeakMap<object, RedMetrics | null>();
 export function redMetricsFor(provider: MeterProvider): RedMetrics | undefined {
   const known = byProvider.get(provider);
   if (known !== undefined) return known ?? undefined;
-  const found = inspect(provider);
+  let found: RedMetrics | undefined;
+  try {
+    found = inspect(provider);
+  } catch (error) {
+    logger.warn(
+      'RedMetricProducer: reading the meter provider failed; using the API instruments',
+      error,
+    );
+  }
   byProvider.set(provider, found ?? null);
   return found;
 }
