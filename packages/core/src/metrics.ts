@@ -36,7 +36,7 @@ export function redInstruments(red: RedMetrics, config: ResolvedConfig): ServerI
   return {
     duration: undefined,
     oldDuration: undefined,
-    activeRequests: config.metrics.activeRequests ? red : undefined,
+    activeRequests: config.metrics.activeRequests ? red.active : undefined,
     requestBodySize: undefined,
     responseBodySize: undefined,
     red,
@@ -82,6 +82,26 @@ export interface ActiveCount {
   value: number;
 }
 
+/** The in-flight counts of `http.server.active_requests`, by attribute set. */
+export class ActiveCounts implements ActiveRequestsRegistry {
+  /** By the attribute set's identity: its attributes and its count. */
+  readonly entries = new Map<
+    string,
+    { readonly attributes: Attributes; readonly count: ActiveCount }
+  >();
+
+  /** Counts one more request under `key` (the attribute set's identity); returns its counter. */
+  enter(key: string, attributes: Attributes): ActiveCount {
+    let entry = this.entries.get(key);
+    if (entry === undefined) {
+      entry = { attributes, count: { value: 0 } };
+      this.entries.set(key, entry);
+    }
+    entry.count.value++;
+    return entry.count;
+  }
+}
+
 /**
  * `http.server.active_requests`, kept as plain counts and reported at collection time through an
  * asynchronous UpDownCounter. Exporters see the same non-monotonic sum a synchronous UpDownCounter
@@ -89,10 +109,9 @@ export interface ActiveCount {
  * attributes. One registry per meter, shared by every middleware that uses the meter, so that
  * their requests add up in one series per attribute set.
  */
-export class ActiveRequests implements ActiveRequestsRegistry {
-  private readonly counts = new Map<string, { attributes: Attributes; count: ActiveCount }>();
-
+export class ActiveRequests extends ActiveCounts {
   constructor(meter: Meter) {
+    super();
     meter
       .createObservableUpDownCounter(METRIC_HTTP_SERVER_ACTIVE_REQUESTS, {
         description: 'Number of active HTTP server requests.',
@@ -101,20 +120,9 @@ export class ActiveRequests implements ActiveRequestsRegistry {
       .addCallback((result) => this.observe(result));
   }
 
-  /** Counts one more request under `key` (the attribute set's identity); returns its counter. */
-  enter(key: string, attributes: Attributes): ActiveCount {
-    let entry = this.counts.get(key);
-    if (entry === undefined) {
-      entry = { attributes, count: { value: 0 } };
-      this.counts.set(key, entry);
-    }
-    entry.count.value++;
-    return entry.count;
-  }
-
   private observe(result: ObservableResult): void {
     // Zero counts are reported too, as a synchronous UpDownCounter keeps its series.
-    for (const { attributes, count } of this.counts.values())
+    for (const { attributes, count } of this.entries.values())
       result.observe(count.value, attributes);
   }
 }

@@ -16,6 +16,7 @@
  */
 import type { Attributes, HrTime, MeterProvider } from '@opentelemetry/api';
 import { logger } from './diag.js';
+import { ActiveCounts } from './metrics.js';
 import {
   DURATION_BUCKETS_SECONDS,
   METRIC_HTTP_SERVER_ACTIVE_REQUESTS,
@@ -286,10 +287,9 @@ const OVERFLOW_KEY = '\u0000overflow';
  */
 export class RedMetrics {
   /** `http.server.active_requests`: in-flight counts by `{ method, scheme }`. */
-  private readonly activeCounts = new Map<
-    string,
-    { attributes: Attributes; count: { value: number }; since?: number }
-  >();
+  readonly active = new ActiveCounts();
+  /** When each active-requests series was first observed: its start time. */
+  private readonly activeSince = new Map<string, number>();
   private readonly streams: readonly HistogramStream[];
   private readonly delta: ReadonlyMap<RedMetricProducer, boolean>;
 
@@ -303,17 +303,6 @@ export class RedMetrics {
     );
     this.delta = new Map(producers.map((p) => [p.producer, p.delta]));
     for (const producer of all) attached.set(producer, this);
-  }
-
-  /** Counts one more request in flight under `key`; returns its counter. */
-  enter(key: string, attributes: Attributes): { value: number } {
-    let entry = this.activeCounts.get(key);
-    if (entry === undefined) {
-      entry = { attributes, count: { value: 0 } };
-      this.activeCounts.set(key, entry);
-    }
-    entry.count.value++;
-    return entry.count;
   }
 
   /**
@@ -352,13 +341,16 @@ export class RedMetrics {
 
   /** Active requests, observed at every collection: each series starts at its first observation. */
   private activePoints(now: number): unknown {
-    if (this.activeCounts.size === 0) return undefined;
+    if (this.active.entries.size === 0) return undefined;
     const endTime = hrTime(now);
     const dataPoints = [];
-    for (const entry of this.activeCounts.values()) {
-      entry.since ??= now;
-      const { attributes, count } = entry;
-      dataPoints.push({ attributes, startTime: hrTime(entry.since), endTime, value: count.value });
+    for (const [key, { attributes, count }] of this.active.entries) {
+      let since = this.activeSince.get(key);
+      if (since === undefined) {
+        since = now;
+        this.activeSince.set(key, since);
+      }
+      dataPoints.push({ attributes, startTime: hrTime(since), endTime, value: count.value });
     }
     return {
       descriptor: ACTIVE_REQUESTS,
