@@ -141,11 +141,14 @@ export function startFetchRequest(
         );
   if (handle === undefined) return undefined;
   const signal = request.signal as AbortSignal | undefined;
-  // A WebSocket handshake's signal aborts when the runtime takes the connection over (Deno's
-  // `upgradeWebSocket`), which is no hang-up: it ends with the response the handler returns.
-  if (signal !== undefined && !signal.aborted && !isWebSocketUpgrade(request)) {
-    // After a complete response the handle has ended already: this does nothing then.
-    signal.addEventListener('abort', () => handle.end({ aborted: true }), { once: true });
+  if (signal !== undefined && !signal.aborted) {
+    // After a complete response the handle has ended already: this does nothing then. A
+    // WebSocket handshake's signal aborts when the runtime takes the connection over (Deno's
+    // `upgradeWebSocket`), which is no hang-up: it ends with the response the handler returns.
+    const onAbort = () => {
+      if (!isWebSocketUpgrade(request)) handle.end({ aborted: true });
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
   }
   return handle;
 }
