@@ -31,7 +31,11 @@ export {
 } from './handler-helpers.js';
 export { type ForwardedElement, parseForwarded, parseHost, splitTarget } from './http.js';
 export { createServerInstrumentation } from './lifecycle.js';
-export { RedMetricProducer } from './red-metrics.js';
+export {
+  type RedExemplar,
+  RedMetricProducer,
+  type RedMetricProducerOptions,
+} from './red-metrics.js';
 export { redactQuery } from './redact.js';
 export { normalizeMethod, syntheticTypeOf } from './request-attributes.js';
 export { recordRequestError } from './request-context.js';

@@ -13,6 +13,7 @@ import {
   type Span,
   SpanKind,
   SpanStatusCode,
+  TraceFlags,
   type Tracer,
   trace,
 } from '@opentelemetry/api';
@@ -458,11 +459,21 @@ class ServerRequestHandle implements RequestHandle, HandleInternals {
     const { protocolVersion } = this.info;
     // Route and error type are length-prefixed: no two different series share a key.
     const key = `${this.baseKey}|${status ?? ''}|${route === undefined ? '' : `${route.length}:${route}`}|${failure === undefined ? '' : `${failure.length}:${failure}`}|${protocolVersion === undefined ? '' : `v${protocolVersion}`}`;
+    const duration =
+      enabled.duration && this.rpc === undefined ? (endTime - this.startTime) / 1000 : undefined;
+    // The trace-based exemplar filter: only a recorded, sampled span is linked.
+    const spanContext = duration !== undefined ? this.span.spanContext() : undefined;
+    const sampled =
+      spanContext !== undefined &&
+      (spanContext.traceFlags & TraceFlags.SAMPLED) !== 0 &&
+      this.span.isRecording();
     red.record(key, () => metricAttributes(this.base, status, route, failure, protocolVersion), {
-      duration:
-        enabled.duration && this.rpc === undefined ? (endTime - this.startTime) / 1000 : undefined,
+      duration,
       requestBodySize: enabled.requestBodySize ? requestBodySizeOf(this.info) : undefined,
       responseBodySize: enabled.responseBodySize ? responseBodySize : undefined,
+      sampledSpan: sampled ? spanContext : undefined,
+      // The wall clock, as the span's end time is (the SDK anchors its clock to it).
+      endTime: sampled ? Date.now() : undefined,
     });
   }
 

@@ -45,6 +45,27 @@ export interface RedMeasurement {
   readonly duration: number | undefined;
   readonly requestBodySize: number | undefined;
   readonly responseBodySize: number | undefined;
+  /**
+   * The sampled span the duration links to (the trace-based exemplar filter): set only when the
+   * request's span is recorded and sampled.
+   */
+  readonly sampledSpan?: { readonly traceId: string; readonly spanId: string } | undefined;
+  /** When the request ended, in epoch milliseconds (the exemplar's time); with `sampledSpan`. */
+  readonly endTime?: number;
+}
+
+/**
+ * An exemplar of a histogram data point: one measurement of the bucket it fell in, with the trace
+ * and span it was recorded in — the OpenTelemetry data model's `Exemplar`. The RED producer keeps
+ * the last sampled request's duration per bucket (the aligned-histogram-bucket reservoir).
+ */
+export interface RedExemplar {
+  /** The measurement's attributes that the series leaves out: none, for the RED metrics. */
+  readonly filteredAttributes: Attributes;
+  readonly value: number;
+  readonly timestamp: HrTime;
+  readonly traceId: string;
+  readonly spanId: string;
 }
 
 interface HistogramDescriptor {
@@ -112,6 +133,8 @@ class Accumulation {
   hasMinMax = false;
   min = Number.POSITIVE_INFINITY;
   max = Number.NEGATIVE_INFINITY;
+  /** The last exemplar per bucket, made at the first one. */
+  exemplars: Array<RedExemplar | undefined> | undefined;
 
   constructor(attributes: Attributes, startTime: number, counts: number[]) {
     this.attributes = attributes;
@@ -119,7 +142,12 @@ class Accumulation {
     this.counts = counts;
   }
 
-  record(value: number, boundaries: readonly number[]): void {
+  record(
+    value: number,
+    boundaries: readonly number[],
+    sampledSpan?: { readonly traceId: string; readonly spanId: string },
+    time?: number,
+  ): void {
     // As the SDK: NaN is no measurement (the series exists all the same).
     if (Number.isNaN(value)) return;
     this.count++;
@@ -140,6 +168,16 @@ class Accumulation {
       }
     }
     this.counts[index] = (this.counts[index] as number) + 1;
+    if (sampledSpan !== undefined) {
+      this.exemplars ??= new Array(this.counts.length).fill(undefined);
+      this.exemplars[index] = {
+        filteredAttributes: NO_ATTRIBUTES,
+        value,
+        timestamp: hrTime(time ?? Date.now()),
+        traceId: sampledSpan.traceId,
+        spanId: sampledSpan.spanId,
+      };
+    }
   }
 
   /** The SDK's merge: a new accumulation, starting when `previous` did. */
@@ -156,6 +194,10 @@ class Accumulation {
       const source = previous.hasMinMax ? previous : delta;
       merged.min = source.min;
       merged.max = source.max;
+    }
+    // Per bucket the later exemplar, else the earlier one.
+    if (previous.exemplars !== undefined || delta.exemplars !== undefined) {
+      merged.exemplars = counts.map((_, i) => delta.exemplars?.[i] ?? previous.exemplars?.[i]);
     }
     return merged;
   }
@@ -208,7 +250,13 @@ class HistogramStream {
     for (const producer of producers) this.unreported.set(producer, []);
   }
 
-  record(key: string, attributes: () => Attributes, value: number): void {
+  record(
+    key: string,
+    attributes: () => Attributes,
+    value: number,
+    sampledSpan?: { readonly traceId: string; readonly spanId: string },
+    time?: number,
+  ): void {
     let accumulation = this.active.get(key);
     if (accumulation === undefined) {
       // The SDK starts a series at its first measurement of the interval.
@@ -224,7 +272,7 @@ class HistogramStream {
         this.active.set(key, accumulation);
       }
     }
-    accumulation.record(value, this.boundaries);
+    accumulation.record(value, this.boundaries, sampledSpan, time);
   }
 
   private accumulation(attributes: Attributes, time: number): Accumulation {
@@ -232,7 +280,7 @@ class HistogramStream {
   }
 
   /** The metric for `producer`'s reader at `now`, or `undefined` when it has no points. */
-  collect(producer: RedMetricProducer, delta: boolean, now: number): unknown {
+  collect(producer: RedMetricProducer, delta: boolean, now: number, exemplars: boolean): unknown {
     const current = this.active;
     this.active = new Map();
     for (const list of this.unreported.values()) list.push(current);
@@ -257,7 +305,7 @@ class HistogramStream {
     const endTime = hrTime(now);
     const dataPoints = [];
     for (const accumulation of result.values()) {
-      dataPoints.push({
+      const point: Record<string, unknown> = {
         attributes: accumulation.attributes,
         startTime: hrTime(accumulation.startTime),
         endTime,
@@ -268,7 +316,13 @@ class HistogramStream {
           buckets: { boundaries: this.boundaries, counts: [...accumulation.counts] },
           count: accumulation.count,
         },
-      });
+      };
+      // Only a point with exemplars carries the field: without them a point is the SDK's own.
+      if (exemplars && accumulation.exemplars !== undefined) {
+        const list = accumulation.exemplars.filter((e) => e !== undefined);
+        if (list.length > 0) point.exemplars = list;
+      }
+      dataPoints.push(point);
     }
     return {
       descriptor: this.descriptor,
@@ -280,6 +334,7 @@ class HistogramStream {
 }
 
 const OVERFLOW_KEY = '\u0000overflow';
+const NO_ATTRIBUTES: Attributes = Object.freeze({});
 
 /**
  * The RED metrics of one meter provider: what every middleware using that provider records, and
@@ -310,13 +365,13 @@ export class RedMetrics {
    * them, only for a series new in the interval.
    */
   record(key: string, attributes: () => Attributes, measurement: RedMeasurement): void {
-    const { duration, requestBodySize, responseBodySize } = measurement;
+    const { duration, requestBodySize, responseBodySize, sampledSpan, endTime } = measurement;
     const [durations, requestSizes, responseSizes] = this.streams as [
       HistogramStream,
       HistogramStream,
       HistogramStream,
     ];
-    if (duration !== undefined) durations.record(key, attributes, duration);
+    if (duration !== undefined) durations.record(key, attributes, duration, sampledSpan, endTime);
     if (requestBodySize !== undefined) requestSizes.record(key, attributes, requestBodySize);
     if (responseBodySize !== undefined) responseSizes.record(key, attributes, responseBodySize);
   }
@@ -327,7 +382,8 @@ export class RedMetrics {
     const delta = this.delta.get(producer) ?? false;
     const metrics: unknown[] = [];
     for (const [i, stream] of this.streams.entries()) {
-      const metric = stream.collect(producer, delta, now);
+      // Exemplars belong to the duration (linking latency to traces); never to the body sizes.
+      const metric = stream.collect(producer, delta, now, i === 0 && producer.exemplars);
       if (metric !== undefined) metrics.push(metric);
       // The SDK reports the instruments in the order they were made: duration, active requests,
       // then the body sizes.
@@ -373,6 +429,17 @@ function hrTime(epochMillis: number): HrTime {
 const attached = new WeakMap<RedMetricProducer, RedMetrics>();
 const EMPTY_RESOURCE = Object.freeze({ attributes: {} });
 
+/** Options of a {@link RedMetricProducer}. */
+export interface RedMetricProducerOptions {
+  /**
+   * Attach exemplars to `http.server.request.duration`: per bucket, the last sampled request's
+   * duration with its trace and span id, so a latency bucket links to a trace. Default `true`.
+   * Exporters that know exemplars carry them (the OpenMetrics output and OTLP exporter of
+   * `@otel-http/node`); the SDK's own exporters leave them out.
+   */
+  exemplars?: boolean;
+}
+
 /**
  * The `MetricProducer` that hands otel-http's RED metrics to an SDK reader. Put one on every
  * reader of the meter provider the adapters use — `metricProducers: [new RedMetricProducer()]`;
@@ -383,6 +450,13 @@ const EMPTY_RESOURCE = Object.freeze({ attributes: {} });
  * path is used and the producer reports nothing.
  */
 export class RedMetricProducer {
+  /** Whether this reader's duration points carry exemplars. */
+  readonly exemplars: boolean;
+
+  constructor(options: RedMetricProducerOptions = {}) {
+    this.exemplars = options.exemplars ?? true;
+  }
+
   /** The SDK reader calls it at every collection. */
   // Typed loosely: the result is `@opentelemetry/sdk-metrics`' `CollectionResult` in shape, and
   // core does not depend on that package, whose reader types this must be assignable to.

@@ -7,10 +7,19 @@ import {
   MetricReader,
   type MetricReaderOptions,
 } from '@opentelemetry/sdk-metrics';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  type Sampler,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   createServerInstrumentation,
   type OtelHttpOptions,
+  type RedExemplar,
   RedMetricProducer,
   type RequestInfo,
   type RequestOutcome,
@@ -312,5 +321,140 @@ describe('RedMetricProducer: where it steps aside', () => {
     } finally {
       metrics.disable();
     }
+  });
+});
+
+describe('RedMetricProducer: exemplars on the duration, from sampled spans', () => {
+  interface Traced {
+    readonly reader: Reader;
+    readonly spans: InMemorySpanExporter;
+    readonly instrumentation: ReturnType<typeof createServerInstrumentation>;
+  }
+
+  function traced(
+    sampler: Sampler,
+    readerOptions: MetricReaderOptions = {},
+    producer = new RedMetricProducer(),
+  ): Traced {
+    const spans = new InMemorySpanExporter();
+    const tracerProvider = new BasicTracerProvider({
+      sampler,
+      spanProcessors: [new SimpleSpanProcessor(spans)],
+    });
+    const reader = new Reader({ ...readerOptions, metricProducers: [producer] });
+    const meterProvider = new MeterProvider({ readers: [reader] });
+    return {
+      reader,
+      spans,
+      instrumentation: createServerInstrumentation({ meterProvider, tracerProvider }),
+    };
+  }
+
+  function request(t: Traced, route: string, ms: number): void {
+    const handle = t.instrumentation.start(info('GET'));
+    handle?.setRoute(route);
+    vi.advanceTimersByTime(ms);
+    handle?.end({ statusCode: 200 });
+  }
+
+  async function durationPoints(reader: Reader) {
+    const { resourceMetrics } = await reader.collect();
+    const metric = resourceMetrics.scopeMetrics
+      .flatMap((s) => s.metrics)
+      .find((m) => m.descriptor.name === 'http.server.request.duration');
+    return (metric?.dataPoints ?? []) as Array<{
+      attributes: Attributes;
+      value: { buckets: { boundaries: number[]; counts: number[] } };
+      exemplars?: RedExemplar[];
+    }>;
+  }
+
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date', 'performance'], now: 1_700_000_000_123 });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('the last sampled request of each bucket, with its trace and span id', async () => {
+    const t = traced(new AlwaysOnSampler());
+    // 3 ms and 4 ms share the 0.005 s bucket (the later wins); 40 ms is in 0.05; 2 s in 2.5.
+    for (const ms of [3, 4, 40, 2000]) request(t, '/a', ms);
+    const [point] = await durationPoints(t.reader);
+    const ended = t.spans.getFinishedSpans();
+    expect(ended).toHaveLength(4);
+    const exemplars = point?.exemplars ?? [];
+    expect(exemplars.map((e) => e.value)).toEqual([0.004, 0.04, 2]);
+    for (const [i, exemplar] of exemplars.entries()) {
+      const span = ended[i + 1]?.spanContext();
+      expect(exemplar.traceId).toBe(span?.traceId);
+      expect(exemplar.spanId).toBe(span?.spanId);
+      expect(exemplar.filteredAttributes).toEqual({});
+      // Each exemplar is in the bucket it is counted in.
+      const { boundaries, counts } = point?.value.buckets ?? { boundaries: [], counts: [] };
+      const bucket = boundaries.findIndex((b) => exemplar.value <= b);
+      expect(counts[bucket]).toBeGreaterThan(0);
+    }
+    // The time is the request's end on the wall clock: 3 + 4 + 40 + 2000 ms after the start.
+    const at = (e: RedExemplar) => e.timestamp[0] * 1000 + e.timestamp[1] / 1e6;
+    expect(at(exemplars[2] as RedExemplar)).toBe(1_700_000_000_123 + 2047);
+  });
+
+  it('cumulative: a bucket keeps its exemplar until a later one replaces it; delta: per interval', async () => {
+    const cumulative = traced(new AlwaysOnSampler());
+    const delta = traced(new AlwaysOnSampler(), {
+      aggregationTemporalitySelector: deltaHistograms,
+    });
+    for (const t of [cumulative, delta]) request(t, '/a', 3);
+    await durationPoints(cumulative.reader);
+    await durationPoints(delta.reader);
+    for (const t of [cumulative, delta]) request(t, '/a', 40);
+    const [c] = await durationPoints(cumulative.reader);
+    const [d] = await durationPoints(delta.reader);
+    expect(c?.exemplars?.map((e) => e.value)).toEqual([0.003, 0.04]);
+    expect(d?.exemplars?.map((e) => e.value)).toEqual([0.04]);
+  });
+
+  it('none for unsampled requests, none when switched off, and the points are the SDK shape without them', async () => {
+    const unsampled = traced(new AlwaysOffSampler());
+    const off = traced(new AlwaysOnSampler(), {}, new RedMetricProducer({ exemplars: false }));
+    const on = traced(new AlwaysOnSampler());
+    // The same requests at the same times on the three sides.
+    for (const ms of [3, 40]) {
+      const handles = [unsampled, off, on].map((t) => t.instrumentation.start(info('GET')));
+      for (const h of handles) h?.setRoute('/a');
+      vi.advanceTimersByTime(ms);
+      for (const h of handles) h?.end({ statusCode: 200 });
+    }
+    const [u] = await durationPoints(unsampled.reader);
+    const [o] = await durationPoints(off.reader);
+    const [with_] = await durationPoints(on.reader);
+    expect(u).not.toHaveProperty('exemplars');
+    expect(o).not.toHaveProperty('exemplars');
+    expect(with_?.exemplars).toHaveLength(2);
+    // Everything but the exemplars is the same series.
+    const { exemplars: _, ...rest } = with_ ?? {};
+    expect(JSON.stringify(rest)).toBe(JSON.stringify(u));
+  });
+
+  it('the body-size histograms carry none', async () => {
+    const spans = new InMemorySpanExporter();
+    const tracerProvider = new BasicTracerProvider({
+      spanProcessors: [new SimpleSpanProcessor(spans)],
+    });
+    const reader = new Reader({ metricProducers: [new RedMetricProducer()] });
+    const instrumentation = createServerInstrumentation({
+      meterProvider: new MeterProvider({ readers: [reader] }),
+      tracerProvider,
+      metrics: { requestBodySize: true, responseBodySize: true },
+    });
+    const handle = instrumentation.start(info('POST', { 'content-length': '12' }));
+    handle?.end({ statusCode: 200, responseBodySize: 30 });
+    const { resourceMetrics } = await reader.collect();
+    const metrics = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics);
+    const withExemplars = metrics
+      .filter((m) => m.dataPoints.some((p) => 'exemplars' in p))
+      .map((m) => m.descriptor.name);
+    expect(withExemplars).toEqual(['http.server.request.duration']);
   });
 });

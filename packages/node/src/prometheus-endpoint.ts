@@ -3,6 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import type { MetricProducer, MetricReader } from '@opentelemetry/sdk-metrics';
 import { describeError, logger } from './diag.js';
+import {
+  OPENMETRICS_CONTENT_TYPE,
+  prefersOpenMetrics,
+  serializeOpenMetrics,
+} from './openmetrics.js';
 
 /** Where the endpoint listens. */
 export interface PrometheusEndpointOptions {
@@ -16,7 +21,8 @@ export interface PrometheusEndpointOptions {
 /**
  * The Prometheus scrape endpoint: the SDK's Prometheus reader, served by a server of our own so
  * that port `0` works, the bound address is known, and a port already in use is reported instead of
- * crashing the application. The server does not keep the process alive.
+ * crashing the application. The server does not keep the process alive. A scraper that prefers
+ * OpenMetrics (Prometheus does) gets the same series as OpenMetrics 1.0, with exemplars.
  */
 export class PrometheusEndpoint {
   /** The metric reader to give the meter provider. */
@@ -84,7 +90,28 @@ export class PrometheusEndpoint {
       response.end();
       return;
     }
+    if (prefersOpenMetrics(request.headers.accept)) {
+      this.serveOpenMetrics(response);
+      return;
+    }
     this.exporter.getMetricsRequestHandler(request, response);
+  }
+
+  /** The same collection as the SDK's text output, as OpenMetrics 1.0 with exemplars. */
+  private serveOpenMetrics(response: ServerResponse): void {
+    this.exporter.collect().then(
+      ({ resourceMetrics, errors }) => {
+        if (errors.length > 0) logger.error('Prometheus endpoint: collection errors', ...errors);
+        response.statusCode = 200;
+        response.setHeader('content-type', OPENMETRICS_CONTENT_TYPE);
+        response.end(serializeOpenMetrics(resourceMetrics));
+      },
+      (error: unknown) => {
+        logger.error(`Prometheus endpoint: collecting the metrics failed: ${describeError(error)}`);
+        response.statusCode = 500;
+        response.end();
+      },
+    );
   }
 
   private urlOf(address: AddressInfo, host: string | undefined): string {

@@ -9,7 +9,6 @@ import {
   W3CBaggagePropagator,
   W3CTraceContextPropagator,
 } from '@opentelemetry/core';
-import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
 import { defaultResource, type Resource, resourceFromAttributes } from '@opentelemetry/resources';
@@ -35,6 +34,7 @@ import { AdjustableRatioSampler } from './adjustable-sampler.js';
 import { BoundedBatchSpanProcessor } from './bounded-span-processor.js';
 import type { ResolvedTelemetryConfig, SamplerChoice, W3CPropagatorName } from './config.js';
 import { CompactConsoleSpanExporter } from './console-exporter.js';
+import { OtlpExemplarMetricExporter } from './otlp-exemplars.js';
 import { PrometheusEndpoint } from './prometheus-endpoint.js';
 
 /** Console lines should appear while one is still looking at the request that made them. */
@@ -146,7 +146,7 @@ export function buildMetricReaders(config: ResolvedTelemetryConfig): {
     }
     if (entry === 'otlp') {
       return periodic(
-        new OTLPMetricExporter({
+        new OtlpExemplarMetricExporter({
           url: config.otlp.metricsUrl,
           headers: { ...config.otlp.headers },
           ...(config.otlp.timeoutMillis !== undefined && {

@@ -111,6 +111,16 @@ it('exports spans and metrics over OTLP/HTTP protobuf to the configured endpoint
     0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
   ]);
   expect(routePoint?.bucketCounts?.reduce((a, b) => a + b, 0)).toBe(3);
+  // Exemplars: the three sampled requests, one per bucket they fell in, naming their spans.
+  const exemplars = routePoint?.exemplars ?? [];
+  expect(exemplars.length).toBeGreaterThanOrEqual(1);
+  for (const exemplar of exemplars) {
+    const span = spans.find((s) => s.spanId === exemplar.spanId);
+    expect(span?.traceId).toBe(exemplar.traceId);
+    expect(span?.attributes['http.route']).toBe('/orders/:id');
+    expect(exemplar.timeUnixNano).toBeGreaterThanOrEqual(span?.startTimeUnixNano ?? 0n);
+    expect(exemplar.value).toBeGreaterThan(0);
+  }
 
   const active = metrics.find((m) => m.name === 'http.server.active_requests');
   expect(active?.type).toBe('sum');

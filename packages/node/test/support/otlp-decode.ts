@@ -159,6 +159,31 @@ export interface ReceivedPoint {
   sum?: number;
   bucketCounts?: number[];
   explicitBounds?: number[];
+  /** A histogram point's exemplars (`HistogramDataPoint.exemplars`, field 8). */
+  exemplars?: ReceivedExemplar[];
+}
+
+/** An `Exemplar` as received. */
+export interface ReceivedExemplar {
+  timeUnixNano: bigint;
+  value: number;
+  spanId: string;
+  traceId: string;
+  filteredAttributes: Record<string, AnyValue>;
+}
+
+function exemplar(bytes: Uint8Array): ReceivedExemplar {
+  const asDouble = one(bytes, 3);
+  const asInt = one(bytes, 6);
+  const span = one(bytes, 4) as Uint8Array | undefined;
+  const trace = one(bytes, 5) as Uint8Array | undefined;
+  return {
+    timeUnixNano: fixed64(one(bytes, 2) as Uint8Array),
+    value: asDouble ? double(asDouble) : asInt ? Number(BigInt.asIntN(64, fixed64(asInt))) : 0,
+    spanId: span ? hex(span) : '',
+    traceId: trace ? hex(trace) : '',
+    filteredAttributes: keyValues(all(bytes, 7)),
+  };
 }
 
 /** A metric as received. */
@@ -199,6 +224,7 @@ function histogramPoint(bytes: Uint8Array): ReceivedPoint {
     ...(sum && { sum: double(sum) }),
     bucketCounts: packedOrRepeated(all(bytes, 6), (b) => Number(fixed64(b))),
     explicitBounds: packedOrRepeated(all(bytes, 7), double),
+    exemplars: all(bytes, 8).map((f) => exemplar(f.value as Uint8Array)),
   };
 }
 
