@@ -111,6 +111,23 @@ describe('the Grafana dashboard JSON', () => {
     }
   });
 
+  it('shows exemplars on the latency panels, linked to the trace in the Jaeger data source', () => {
+    const latency = panels.flatMap((panel) =>
+      ((panel.targets ?? []) as { expr: string; exemplar?: boolean }[]).filter((target) =>
+        target.expr.includes('histogram_quantile('),
+      ),
+    );
+    expect(latency).toHaveLength(3);
+    for (const target of latency) expect(target.exemplar).toBe(true);
+    // Prometheus keeps them (an experimental feature in 2.42), Grafana links their trace_id.
+    expect(readShipped('compose.yaml')).toContain('- --enable-feature=exemplar-storage\n');
+    const sources = readShipped('grafana/provisioning/datasources/datasources.yaml');
+    expect(sources).toMatch(
+      /exemplarTraceIdDestinations:\n\s+- name: trace_id\n\s+datasourceUid: jaeger\n/,
+    );
+    expect(sources).toMatch(/uid: jaeger\n\s+type: jaeger\n/);
+  });
+
   it('declares every variable the queries use, as a Prometheus query variable', () => {
     const variables: Record<string, unknown>[] = dashboard.templating.list;
     const names = variables.map((variable) => variable.name);

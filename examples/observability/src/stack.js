@@ -463,6 +463,7 @@ async function main() {
         config: localPrometheusConfig(shipped, { ports }),
         directory: join(directory, 'prometheus'),
         port: ports.prometheus,
+        args: ['--enable-feature=exemplar-storage'],
         onLine: prefix('prometheus'),
       }),
     );
