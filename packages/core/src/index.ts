@@ -40,6 +40,7 @@ export { redactQuery } from './redact.js';
 export { normalizeMethod, syntheticTypeOf } from './request-attributes.js';
 export { recordRequestError } from './request-context.js';
 export { traceResponseHeader } from './response-header.js';
+export { SAMPLER_IGNORES_ATTRIBUTES } from './sampler-inspection.js';
 export {
   ALWAYS_REDACTED_HEADERS,
   DEFAULT_KNOWN_METHODS,

@@ -47,6 +47,7 @@ import {
   validStatus,
 } from './response-attributes.js';
 import { traceResponseHeader } from './response-header.js';
+import { samplerIgnoresAttributes } from './sampler-inspection.js';
 import {
   ATTR_HTTP_REQUEST_METHOD,
   ATTR_HTTP_ROUTE,
@@ -105,6 +106,7 @@ class HttpServerInstrumentation implements ServerInstrumentation {
   readonly config: ResolvedConfig;
   private warnedAboutNesting = false;
   private tracerInstance: Tracer | undefined;
+  private ignoresAttributes: boolean | undefined;
   private instrumentsInstance: ServerInstruments | undefined;
   /** `{ method, scheme }` attribute sets, shared by every request with the same pair. */
   private readonly baseAttributes = new Map<string, BaseAttributes>();
@@ -120,6 +122,15 @@ class HttpServerInstrumentation implements ServerInstrumentation {
       SCOPE_VERSION,
     );
     return this.tracerInstance;
+  }
+
+  /**
+   * Whether the tracer's sampler decides without attributes, so that the start attributes go only
+   * on a span that records. Asked again while a proxy tracer has no delegate yet.
+   */
+  get samplerIgnoresAttributes(): boolean {
+    this.ignoresAttributes ??= samplerIgnoresAttributes(this.tracer);
+    return this.ignoresAttributes ?? false;
   }
 
   get instruments(): ServerInstruments {
@@ -262,33 +273,40 @@ class ServerRequestHandle implements RequestHandle, HandleInternals {
     } else {
       const { parent, link } = parentOf(rules, info, active);
       if (config.tracing) {
-        const attributes = startAttributes(
-          info,
-          config,
-          method,
-          original,
-          this.endpoints,
-          syntheticType,
-        );
-        // The parent holds baggage only when it came from a trusted caller's headers.
-        if (config.baggageToAttributes.length > 0) {
-          addBaggageAttributes(
-            attributes,
-            propagation.getBaggage(parent),
-            config.baggageToAttributes,
+        const attributesOf = () => {
+          const attributes = startAttributes(
+            info,
+            config,
+            method,
+            original,
+            this.endpoints,
+            syntheticType,
           );
-        }
+          // The parent holds baggage only when it came from a trusted caller's headers.
+          if (config.baggageToAttributes.length > 0) {
+            addBaggageAttributes(
+              attributes,
+              propagation.getBaggage(parent),
+              config.baggageToAttributes,
+            );
+          }
+          return attributes;
+        };
+        // A sampler that ignores attributes gets none: they are set on a span that records,
+        // and an unsampled request builds none.
+        const deferred = instrumentation.samplerIgnoresAttributes;
         this.span = instrumentation.tracer.startSpan(
           spanNameOf(method, undefined),
           {
             kind: SpanKind.SERVER,
-            attributes,
+            attributes: deferred ? undefined : attributesOf(),
             links: link ? [link] : undefined,
             root: link !== undefined,
             startTime: this.startTime,
           },
           parent,
         );
+        if (deferred && this.span.isRecording()) this.span.setAttributes(attributesOf());
         this.ownsSpan = true;
         this.context = new RequestContext(parent, this.span, this);
       } else {

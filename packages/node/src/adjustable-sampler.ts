@@ -4,6 +4,7 @@ import {
   type SamplingResult,
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-base';
+import { SAMPLER_IGNORES_ATTRIBUTES } from '@otel-http/core';
 
 /**
  * Why `value` cannot be a sampling ratio, or `undefined` when it can (a number from 0 to 1).
@@ -52,6 +53,8 @@ interface RatioState {
  * samplers of `startTelemetry` do, except `traceidratio`).
  */
 export class AdjustableRatioSampler implements Sampler {
+  /** It decides by trace id alone: otel-http then sets start attributes only on recorded spans. */
+  readonly [SAMPLER_IGNORES_ATTRIBUTES] = true;
   private state: RatioState;
 
   /** Throws a `RangeError` when `ratio` is not a number from 0 to 1. */
