@@ -211,6 +211,56 @@ console.log(
   `RED through RedMetricProducer ${fmt(median(producerTimes))} ns/request  ${fmt(metricBytes.producer)} B/request  (${(median(producerTimes) / median(apiTimes)).toFixed(2)}× the time, ${(metricBytes.producer / metricBytes.api).toFixed(2)}× the bytes)`,
 );
 
+// What an unsampled request costs over metrics-only mode, and a sampled one, all three with the
+// producer on the reader and the same 20 series: the sampler says no (AlwaysOff), so everything
+// beyond the metrics is the span work an unsampled request still pays.
+const { AlwaysOffSampler } = await import('@opentelemetry/sdk-trace-base');
+const producerInstrumentation = (options) =>
+  createServerInstrumentation({
+    meterProvider: new MeterProvider({
+      readers: [new Reader({ metricProducers: [new RedMetricProducer()] })],
+    }),
+    ...options,
+  });
+const modes = [
+  ['metrics only (tracing: false)', metricsOnly(producerInstrumentation({ tracing: false }))],
+  [
+    'unsampled (AlwaysOff sampler)',
+    metricsOnly(
+      producerInstrumentation({
+        tracerProvider: new BasicTracerProvider({ sampler: new AlwaysOffSampler() }),
+      }),
+    ),
+  ],
+  [
+    'sampled (AlwaysOn, span ended)',
+    metricsOnly(
+      producerInstrumentation({
+        tracerProvider: new BasicTracerProvider({ spanProcessors: [new CountingProcessor()] }),
+      }),
+    ),
+  ],
+];
+for (const [, fn] of modes) measure(fn);
+const modeTimes = modes.map(() => []);
+for (let round = 0; round < ROUNDS; round++) {
+  const order = round % 2 === 0 ? [0, 1, 2] : [2, 1, 0];
+  for (const i of order) modeTimes[i].push(measure(modes[i][1]));
+}
+const modeSession = new Session();
+modeSession.connect();
+const modeBytes = [];
+for (const [, fn] of modes) modeBytes.push(await allocatedPerRequest(fn, modeSession));
+modeSession.disconnect();
+console.log('\nwith RedMetricProducer, by sampling decision');
+const metricsOnlyTime = median(modeTimes[0]);
+for (const [i, [name]] of modes.entries()) {
+  const time = median(modeTimes[i]);
+  console.log(
+    `${name.padEnd(30)}${fmt(time)} ns/request  ${fmt(modeBytes[i])} B/request  (+${fmt(time - metricsOnlyTime)} ns over metrics only)`,
+  );
+}
+
 // Hostile inputs: the cost of one request whose headers or query are built to make parsing slow,
 // against the same request without them, with the W3C trace-context and baggage propagators. Each
 // case runs for about HOSTILE_MS milliseconds (at least once), so a slow case stays bounded.
