@@ -28,7 +28,7 @@ import {
 } from './metrics.js';
 import { oldMetricAttributes } from './old-semconv.js';
 import { parentOf } from './parent-context.js';
-import { type RedMetrics, redMetricsFor } from './red-metrics.js';
+import { type RedMetrics, redMetricsFor, type SeriesAttributes } from './red-metrics.js';
 import {
   type Endpoints,
   normalizeMethod,
@@ -207,7 +207,7 @@ export function handleInternals(handle: unknown): HandleInternals | undefined {
   return handle instanceof ServerRequestHandle ? handle : undefined;
 }
 
-class ServerRequestHandle implements RequestHandle, HandleInternals {
+class ServerRequestHandle implements RequestHandle, HandleInternals, SeriesAttributes {
   readonly context: Context;
   readonly span: Span;
   readonly responseHeader: readonly [string, string] | undefined;
@@ -234,6 +234,10 @@ class ServerRequestHandle implements RequestHandle, HandleInternals {
   private readonly ownsSpan: boolean;
   private error: unknown;
   private hasError = false;
+  // What the RED series of this request is made of, once it ended (see seriesAttributes).
+  private seriesStatus: number | undefined;
+  private seriesRoute: string | undefined;
+  private seriesFailure: string | undefined;
 
   constructor(instrumentation: HttpServerInstrumentation, info: RequestInfo, active: Context) {
     this.startTime = now();
@@ -485,14 +489,30 @@ class ServerRequestHandle implements RequestHandle, HandleInternals {
       spanContext !== undefined &&
       (spanContext.traceFlags & TraceFlags.SAMPLED) !== 0 &&
       this.span.isRecording();
-    red.record(key, () => metricAttributes(this.base, status, route, failure, protocolVersion), {
+    this.seriesStatus = status;
+    this.seriesRoute = route;
+    this.seriesFailure = failure;
+    red.record(
+      key,
+      this,
       duration,
-      requestBodySize: enabled.requestBodySize ? requestBodySizeOf(this.info) : undefined,
-      responseBodySize: enabled.responseBodySize ? responseBodySize : undefined,
-      sampledSpan: sampled ? spanContext : undefined,
+      enabled.requestBodySize ? requestBodySizeOf(this.info) : undefined,
+      enabled.responseBodySize ? responseBodySize : undefined,
+      sampled ? spanContext : undefined,
       // The wall clock, as the span's end time is (the SDK anchors its clock to it).
-      endTime: sampled ? Date.now() : undefined,
-    });
+      sampled ? Date.now() : undefined,
+    );
+  }
+
+  /** The metric attributes of the series {@link recordRed} records into (for a new series). */
+  seriesAttributes(): Attributes {
+    return metricAttributes(
+      this.base,
+      this.seriesStatus,
+      this.seriesRoute,
+      this.seriesFailure,
+      this.info.protocolVersion,
+    );
   }
 
   private spanName(route: string | undefined): string {

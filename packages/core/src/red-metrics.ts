@@ -40,18 +40,15 @@ const SDK_DEFAULT_BOUNDARIES = Object.freeze([
   0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000,
 ]);
 
-/** What one request adds to the RED histograms; `undefined` leaves a metric out. */
-export interface RedMeasurement {
-  readonly duration: number | undefined;
-  readonly requestBodySize: number | undefined;
-  readonly responseBodySize: number | undefined;
-  /**
-   * The sampled span the duration links to (the trace-based exemplar filter): set only when the
-   * request's span is recorded and sampled.
-   */
-  readonly sampledSpan?: { readonly traceId: string; readonly spanId: string } | undefined;
-  /** When the request ended, in epoch milliseconds (the exemplar's time); with `sampledSpan`. */
-  readonly endTime?: number;
+/** The ids of the sampled span an exemplar links to. */
+export interface SpanIds {
+  readonly traceId: string;
+  readonly spanId: string;
+}
+
+/** What makes a series' attribute set, asked only for a series new in the interval. */
+export interface SeriesAttributes {
+  seriesAttributes(): Attributes;
 }
 
 /**
@@ -142,12 +139,7 @@ class Accumulation {
     this.counts = counts;
   }
 
-  record(
-    value: number,
-    boundaries: readonly number[],
-    sampledSpan?: { readonly traceId: string; readonly spanId: string },
-    time?: number,
-  ): void {
+  record(value: number, boundaries: readonly number[], sampledSpan?: SpanIds, time?: number): void {
     // As the SDK: NaN is no measurement (the series exists all the same).
     if (Number.isNaN(value)) return;
     this.count++;
@@ -252,9 +244,9 @@ class HistogramStream {
 
   record(
     key: string,
-    attributes: () => Attributes,
+    source: SeriesAttributes,
     value: number,
-    sampledSpan?: { readonly traceId: string; readonly spanId: string },
+    sampledSpan?: SpanIds,
     time?: number,
   ): void {
     let accumulation = this.active.get(key);
@@ -268,7 +260,7 @@ class HistogramStream {
           this.active.set(OVERFLOW_KEY, accumulation);
         }
       } else {
-        accumulation = this.accumulation(attributes(), time);
+        accumulation = this.accumulation(source.seriesAttributes(), time);
         this.active.set(key, accumulation);
       }
     }
@@ -361,19 +353,28 @@ export class RedMetrics {
   }
 
   /**
-   * Records a finished request under `key` (its metric attributes' identity); `attributes` makes
-   * them, only for a series new in the interval.
+   * Records a finished request under `key` (its metric attributes' identity); `source` makes the
+   * attributes, only for a series new in the interval. An `undefined` measurement leaves its
+   * metric out. `sampledSpan` (a recorded, sampled span: the trace-based exemplar filter) and
+   * `endTime` (epoch milliseconds) make the duration's exemplar.
    */
-  record(key: string, attributes: () => Attributes, measurement: RedMeasurement): void {
-    const { duration, requestBodySize, responseBodySize, sampledSpan, endTime } = measurement;
+  record(
+    key: string,
+    source: SeriesAttributes,
+    duration: number | undefined,
+    requestBodySize: number | undefined,
+    responseBodySize: number | undefined,
+    sampledSpan?: SpanIds,
+    endTime?: number,
+  ): void {
     const [durations, requestSizes, responseSizes] = this.streams as [
       HistogramStream,
       HistogramStream,
       HistogramStream,
     ];
-    if (duration !== undefined) durations.record(key, attributes, duration, sampledSpan, endTime);
-    if (requestBodySize !== undefined) requestSizes.record(key, attributes, requestBodySize);
-    if (responseBodySize !== undefined) responseSizes.record(key, attributes, responseBodySize);
+    if (duration !== undefined) durations.record(key, source, duration, sampledSpan, endTime);
+    if (requestBodySize !== undefined) requestSizes.record(key, source, requestBodySize);
+    if (responseBodySize !== undefined) responseSizes.record(key, source, responseBodySize);
   }
 
   /** The scope's metrics for `producer`'s reader, as the SDK would report them to it. */
