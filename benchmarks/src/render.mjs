@@ -17,9 +17,23 @@ for (const file of files) {
   /** @type {import('./report/result.mjs').BenchmarkResult} */
   const previous = JSON.parse(readFileSync(file, 'utf8'));
   const frameworks = [...new Set(previous.summary.map((cell) => cell.framework))];
-  const modes = [...new Set(previous.summary.map((cell) => cell.mode))];
-  const result = buildResult({ ...previous.meta, warnings: [] }, previous.runs, frameworks, modes);
-  result.meta.warnings.push(...collectWarnings(result));
+  // Each framework's own modes, as measured (the Go rows have modes of their own).
+  /** @param {string} framework */
+  const modes = (framework) => [
+    ...new Set(previous.runs.filter((run) => run.framework === framework).map((run) => run.mode)),
+  ];
+  // The warnings about the run itself are kept; those about its cells are made again.
+  const cellWarnings = new Set(collectWarnings(previous));
+  const kept = previous.meta.warnings.filter((warning) => !cellWarnings.has(warning));
+  const result = buildResult(
+    { ...previous.meta, warnings: kept },
+    previous.runs,
+    frameworks,
+    modes,
+  );
+  for (const warning of collectWarnings(result)) {
+    if (!result.meta.warnings.includes(warning)) result.meta.warnings.push(warning);
+  }
   const base = file.replace(/\.json$/, '');
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   writeFileSync(`${base}.md`, renderMarkdown(result));

@@ -21,6 +21,7 @@ describe('evaluateTargets', () => {
         bare: [1000, 100],
         metrics: [980, 102],
         'otel-http': [920, 110],
+        'otel-http-10%': [900, 109],
         official: [700, 140],
         floor: [930, 108],
       }),
@@ -28,6 +29,7 @@ describe('evaluateTargets', () => {
         bare: [2000, 50],
         metrics: [1900, 52],
         'otel-http': [1800, 56],
+        'otel-http-10%': [1700, 54],
         official: [1400, 70],
         floor: [1850, 55],
       }),
@@ -35,6 +37,7 @@ describe('evaluateTargets', () => {
         bare: [1000, 100],
         metrics: [990, 101],
         'otel-http': [950, 108],
+        'otel-http-10%': [860, 104],
         official: [800, 130],
         floor: [960, 107],
       }),
@@ -55,7 +58,12 @@ describe('evaluateTargets', () => {
     // From CPU per request: bare ÷ otel-http = 100/110, 50/56, 100/108 → median 100/110.
     expect(targets['throughput-cpu']?.value?.median).toBeCloseTo(100 / 110);
     expect(targets['throughput-cpu']?.met).toBe(true);
-    // bare ÷ metrics: 100/102, 50/52, 100/101 → median 0.980; just above 0.97.
+    // otel-http-10% ÷ bare: 0.90, 0.85, 0.86 → 0.86, below 0.88.
+    expect(targets['sampled-10']).toMatchObject({ met: false, value: { median: 0.86 } });
+    // otel-http ÷ floor, each ÷ bare: 0.92/0.93, 0.90/0.925, 0.95/0.96 → median 0.92/0.93.
+    expect(targets['throughput-vs-floor']?.value?.median).toBeCloseTo(0.92 / 0.93);
+    expect(targets['throughput-vs-floor']?.met).toBe(false);
+    // bare ÷ metrics: 100/102, 50/52, 100/101 → median 0.980; above 0.95.
     expect(targets['metrics-cpu']?.value?.median).toBeCloseTo(100 / 102);
     // loss from CPU: (1 − 100/110) ÷ (1 − 100/140), …
     expect(targets['loss-vs-official-cpu']?.value?.min).toBeCloseTo(
