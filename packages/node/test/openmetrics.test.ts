@@ -5,7 +5,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
@@ -13,7 +12,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startTelemetry, type Telemetry } from '../src/index.js';
 import { prefersOpenMetrics } from '../src/openmetrics.js';
 import { resetGlobals } from './support/globals.js';
-import { type InstrumentedServer, startInstrumentedServer } from './support/loopback.js';
+import {
+  closedPort,
+  type InstrumentedServer,
+  startInstrumentedServer,
+} from './support/loopback.js';
 
 const OPENMETRICS = 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5';
 
@@ -217,7 +220,7 @@ describe.skipIf(prometheus === undefined)(title, () => {
         '',
       ].join('\n'),
     );
-    const api = `http://127.0.0.1:${await freePort()}`;
+    const api = `http://127.0.0.1:${await closedPort()}`;
     child = spawn(
       prometheus as string,
       [
@@ -293,14 +296,6 @@ async function poll(check: () => Promise<boolean>, what: string, timeoutMillis =
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 function findOnPath(name: string): string | undefined {
