@@ -277,25 +277,6 @@ class ServerRequestHandle implements RequestHandle, HandleInternals, SeriesAttri
     } else {
       const { parent, link } = parentOf(rules, info, active);
       if (config.tracing) {
-        const attributesOf = () => {
-          const attributes = startAttributes(
-            info,
-            config,
-            method,
-            original,
-            this.endpoints,
-            syntheticType,
-          );
-          // The parent holds baggage only when it came from a trusted caller's headers.
-          if (config.baggageToAttributes.length > 0) {
-            addBaggageAttributes(
-              attributes,
-              propagation.getBaggage(parent),
-              config.baggageToAttributes,
-            );
-          }
-          return attributes;
-        };
         // A sampler that ignores attributes gets none: they are set on a span that records,
         // and an unsampled request builds none.
         const deferred = instrumentation.samplerIgnoresAttributes;
@@ -303,14 +284,18 @@ class ServerRequestHandle implements RequestHandle, HandleInternals, SeriesAttri
           spanNameOf(method, undefined),
           {
             kind: SpanKind.SERVER,
-            attributes: deferred ? undefined : attributesOf(),
+            attributes: deferred
+              ? undefined
+              : this.startAttributesOf(config, original, syntheticType, parent),
             links: link ? [link] : undefined,
             root: link !== undefined,
             startTime: this.startTime,
           },
           parent,
         );
-        if (deferred && this.span.isRecording()) this.span.setAttributes(attributesOf());
+        if (deferred && this.span.isRecording()) {
+          this.span.setAttributes(this.startAttributesOf(config, original, syntheticType, parent));
+        }
         this.ownsSpan = true;
         this.context = new RequestContext(parent, this.span, this);
       } else {
@@ -328,6 +313,28 @@ class ServerRequestHandle implements RequestHandle, HandleInternals, SeriesAttri
     if (rules.requestHook !== undefined && this.span.isRecording()) {
       rules.requestHook(this.span, info);
     }
+  }
+
+  /** The server span's start attributes, with the trusted caller's baggage entries asked for. */
+  private startAttributesOf(
+    config: ResolvedConfig,
+    original: string | undefined,
+    syntheticType: string | undefined,
+    parent: Context,
+  ): Attributes {
+    const attributes = startAttributes(
+      this.info,
+      config,
+      this.method,
+      original,
+      this.endpoints,
+      syntheticType,
+    );
+    // The parent holds baggage only when it came from a trusted caller's headers.
+    if (config.baggageToAttributes.length > 0) {
+      addBaggageAttributes(attributes, propagation.getBaggage(parent), config.baggageToAttributes);
+    }
+    return attributes;
   }
 
   get startedAt(): number {
