@@ -24,6 +24,7 @@ export const MODES = /** @type {const} */ ([
   'otel-http',
   'otel-http-10%',
   'official',
+  'official-metrics',
   'floor',
 ]);
 
@@ -76,6 +77,12 @@ export const MODE_TRAITS = {
   official: {
     description: 'the OpenTelemetry instrumentation a user would pick instead, same SDK setup',
     sampleRatio: 1,
+    metrics: true,
+  },
+  'official-metrics': {
+    description:
+      'the official instrumentation with tracing off, so only its metrics are recorded (a no-op tracer provider; @hono/otel with disableTracing)',
+    sampleRatio: 0,
     metrics: true,
   },
   floor: {

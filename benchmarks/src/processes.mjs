@@ -138,7 +138,18 @@ export async function stopChild(child) {
  * @property {number} port
  * @property {string} node The Node version the server runs on.
  * @property {() => Promise<ServerCounts>} counts What it counted since it started.
+ * @property {(() => Promise<void>) | undefined} [openMemoryWindow] Starts counting the bytes V8
+ *   allocates (Node servers only).
+ * @property {(() => Promise<ServerMemory>) | undefined} [closeMemoryWindow] What the window allocated
+ *   per request, and the resident set size at its end.
  * @property {() => Promise<void>} stop
+ */
+
+/**
+ * @typedef {object} ServerMemory
+ * @property {number} allocatedBytesPerRequest Bytes V8 allocated on its heap per request answered
+ *   inside the window.
+ * @property {number} rssBytes The server's resident set size when the window closed.
  */
 
 /**
@@ -162,6 +173,18 @@ export async function startServer({ node, framework, mode, cpu, nodeFlags }) {
         /** @type {import('./server/main.mjs').CountsMessage} */
         const { handled, spans, durationPoints } = await answer;
         return { handled, spans, durationPoints };
+      },
+      async openMemoryWindow() {
+        const answer = nextMessage(child, 'window-open', what);
+        child.send({ type: 'window-open' });
+        await answer;
+      },
+      async closeMemoryWindow() {
+        const answer = nextMessage(child, 'window', what);
+        child.send({ type: 'window-close' });
+        /** @type {import('./server/main.mjs').WindowMessage} */
+        const { handled, allocatedBytes, rssBytes } = await answer;
+        return { allocatedBytesPerRequest: allocatedBytes / handled, rssBytes };
       },
       stop: () => stopChild(child),
     };

@@ -66,6 +66,9 @@ export async function measureCell(cell, config, load) {
     // Warm-up: JIT (Node), connection set-up, first allocations. Its figures are thrown away.
     if (config.warmupSeconds > 0) await load.run({ ...job, durationSeconds: config.warmupSeconds });
 
+    // The allocation window flushes the spans before it opens and after it closes, outside the
+    // CPU and counts measurement around the load.
+    await server.openMemoryWindow?.();
     const before = await server.counts();
     const serverCpuBefore = processCpuMicros(server.pid);
     const mainThreadBefore = mainThreadCpuMicros(server.pid);
@@ -81,6 +84,7 @@ export async function measureCell(cell, config, load) {
     const machineAfter = systemBusyMicros();
     const own = process.cpuUsage(ownBefore);
     const after = await server.counts();
+    const memory = await server.closeMemoryWindow?.();
 
     const handled = after.handled - before.handled;
     const serverCpuMicros =
@@ -122,6 +126,8 @@ export async function measureCell(cell, config, load) {
         other: after.spans.other - before.spans.other,
       },
       durationPoints: after.durationPoints - before.durationPoints,
+      allocatedBytesPerRequest: memory?.allocatedBytesPerRequest ?? Number.NaN,
+      rssBytes: memory?.rssBytes ?? Number.NaN,
     };
     return {
       run: { ...measured, rejected: rejectionReasons(measured, config.connections) },
@@ -176,6 +182,8 @@ export function failedRun(cell, error) {
     foreignCpuShare: Number.NaN,
     spans: { server: 0, other: 0 },
     durationPoints: 0,
+    allocatedBytesPerRequest: Number.NaN,
+    rssBytes: Number.NaN,
   };
 }
 

@@ -33,6 +33,9 @@
  * @property {number} foreignCpuShare CPU used by other processes of the machine meanwhile, in cores.
  * @property {{ server: number, other: number }} spans Spans exported in the window, by kind.
  * @property {number} durationPoints Requests counted by the request duration histogram.
+ * @property {number} [allocatedBytesPerRequest] Bytes V8 allocated per request in the window (Node
+ *   servers; absent in results from before it was measured).
+ * @property {number} [rssBytes] The server's resident set size at the end of the window.
  */
 
 /**
@@ -130,6 +133,8 @@ export function compareWithBare(runs) {
  * @property {Spread | undefined} cpuPerRequestUs
  * @property {Spread | undefined} helperCpuPerRequestUs
  * @property {Spread | undefined} serverCpuShare
+ * @property {Spread | undefined} allocatedBytesPerRequest
+ * @property {Spread | undefined} rssBytes
  * @property {Spread | undefined} throughputRatio Per-round ratio to `bare`.
  * @property {Spread | undefined} cpuRatio Per-round ratio of CPU per request to `bare`'s.
  * @property {Spread | undefined} addedCpuUs Per-round CPU per request added to `bare`'s.
@@ -165,6 +170,8 @@ export function summarise(runs, frameworks, modes) {
         cpuPerRequestUs: over((run) => run.cpuPerRequestUs),
         helperCpuPerRequestUs: over((run) => run.helperCpuPerRequestUs ?? Number.NaN),
         serverCpuShare: over((run) => run.serverCpuShare),
+        allocatedBytesPerRequest: over((run) => run.allocatedBytesPerRequest ?? Number.NaN),
+        rssBytes: over((run) => run.rssBytes ?? Number.NaN),
         throughputRatio: overRounds((c) => c.throughputRatio),
         cpuRatio: overRounds((c) => c.cpuRatio),
         addedCpuUs: overRounds((c) => c.addedCpuUs),

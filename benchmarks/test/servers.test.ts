@@ -59,6 +59,35 @@ describe.concurrent.each(FRAMEWORKS)('%s server', (framework) => {
     expect(after.durationPoints - before.durationPoints).toBe(REQUESTS);
     expect(server.node).toBe(process.version);
   });
+
+  it("records only the official instrumentation's metrics in official-metrics mode", async () => {
+    const server = await start(framework, 'official-metrics');
+    const before = await server.counts();
+    for (let i = 0; i < REQUESTS; i++) {
+      const response = await fetch(`http://127.0.0.1:${server.port}${REQUEST_PATH}`);
+      expect(response.status).toBe(200);
+      await response.arrayBuffer();
+    }
+    const after = await server.counts();
+    expect(after.handled - before.handled).toBe(REQUESTS);
+    expect(after.spans.server - before.spans.server).toBe(0);
+    expect(after.durationPoints - before.durationPoints).toBe(REQUESTS);
+  });
+
+  it('reports the bytes allocated per request and the resident set size of a window', async () => {
+    const server = await start(framework, 'metrics');
+    await server.openMemoryWindow?.();
+    for (let i = 0; i < REQUESTS; i++) {
+      const response = await fetch(`http://127.0.0.1:${server.port}${REQUEST_PATH}`);
+      await response.arrayBuffer();
+    }
+    const memory = await server.closeMemoryWindow?.();
+    // A request allocates at least its parsed head and its response (a few KiB), and less than
+    // a few hundred KiB.
+    expect(memory?.allocatedBytesPerRequest).toBeGreaterThan(1024);
+    expect(memory?.allocatedBytesPerRequest).toBeLessThan(512 * 1024);
+    expect(memory?.rssBytes).toBeGreaterThan(16 * 1024 * 1024);
+  });
 });
 
 // The Go reference rows. Go is optional on a user's machine (the rows are skipped, and these tests

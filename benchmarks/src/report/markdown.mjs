@@ -17,6 +17,7 @@ const COST_COLUMNS = [
   ['official', 'official'],
   ['otel-http-10%', 'otel-http, 10 % sampled'],
   ['metrics', 'otel-http, metrics only'],
+  ['official-metrics', 'official, metrics only'],
   ['floor', 'floor'],
 ];
 
@@ -90,7 +91,9 @@ export function renderMarkdown(result) {
   lines.push('## Measurements', '');
   lines.push(
     'Every framework and mode: medians over the rounds, and ratios to `bare` of the same round ' +
-      '(median, min–max).',
+      '(median, min–max). Memory, for the Node servers: the bytes V8 allocated on its heap per ' +
+      'request over the measured load (heap growth plus what every collection in it freed), and ' +
+      'the resident set size when the load ended.',
     '',
   );
   lines.push(
@@ -104,8 +107,10 @@ export function renderMarkdown(result) {
       'CPU µs/req',
       'of which helper threads',
       'CPU × bare',
+      'KiB allocated/req',
+      'RSS MiB',
     ]),
-    row(['---', '---', '--:', '--:', '--:', '--:', '--:', '--:', '--:']),
+    row(['---', '---', '--:', '--:', '--:', '--:', '--:', '--:', '--:', '--:', '--:']),
   );
   for (const cell of summary) {
     const isBare = cell.mode === 'bare';
@@ -120,6 +125,8 @@ export function renderMarkdown(result) {
         fixed(cell.cpuPerRequestUs?.median ?? Number.NaN, 1),
         fixed(cell.helperCpuPerRequestUs?.median ?? Number.NaN, 1),
         isBare ? '1' : spreadText(cell.cpuRatio, 2),
+        fixed((cell.allocatedBytesPerRequest?.median ?? Number.NaN) / 1024, 1),
+        fixed((cell.rssBytes?.median ?? Number.NaN) / (1024 * 1024), 0),
       ]),
     );
   }

@@ -16,6 +16,7 @@ export const MODE_COLOURS = /** @type {Record<string, string>} */ ({
   'otel-http': '#4e79a7',
   'otel-http-10%': '#76b7b2',
   official: '#e15759',
+  'official-metrics': '#ff9d9a',
   floor: '#9d9d9d',
 });
 

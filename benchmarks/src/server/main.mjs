@@ -32,6 +32,7 @@ import { createWindow } from './window.mjs';
  * @property {number} handled
  * @property {number} allocatedBytes
  * @property {number} gcCount
+ * @property {number} rssBytes The resident set size when the window closed.
  */
 
 const [framework, mode] = process.argv.slice(2);
@@ -48,7 +49,10 @@ const send = process.send.bind(process);
 // Under callgrind the server is counted in windows (see window.mjs), and so are its exports.
 const windowed = process.env.OTEL_HTTP_BENCH_WINDOWED === '1';
 const telemetry = startTelemetry(knownMode, { windowed });
-const official = knownMode === 'official' ? registerOfficialInstrumentation(knownFramework) : {};
+const official =
+  knownMode === 'official' || knownMode === 'official-metrics'
+    ? registerOfficialInstrumentation(knownFramework, { tracing: knownMode === 'official' })
+    : {};
 
 let handled = 0;
 /** @type {{ startApp: import('./apps/app.mjs').StartApp }} */
@@ -72,7 +76,12 @@ process.on('message', async (/** @type {{ type?: string }} */ message) => {
     await telemetry.flush();
     const figures = window.close();
     /** @type {WindowMessage} */
-    const reply = { type: 'window', handled: handled - handledAtOpen, ...figures };
+    const reply = {
+      type: 'window',
+      handled: handled - handledAtOpen,
+      ...figures,
+      rssBytes: process.memoryUsage.rss(),
+    };
     send(reply);
     return;
   }

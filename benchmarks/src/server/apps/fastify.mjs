@@ -15,7 +15,7 @@ export async function startApp({ mode, onHandled, official }) {
 
   const options = otelHttpOptions(mode);
   if (options !== undefined) await app.register(otel, options);
-  if (mode === 'official') {
+  if (mode === 'official' || mode === 'official-metrics') {
     await app.register(
       /** @type {import('fastify').FastifyPluginCallback} */ (official.fastifyPlugin),
     );

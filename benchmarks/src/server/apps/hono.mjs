@@ -14,6 +14,7 @@ export async function startApp({ mode, onHandled }) {
   const options = otelHttpOptions(mode);
   if (options !== undefined) app.use(otel(options));
   if (mode === 'official') app.use(httpInstrumentationMiddleware());
+  if (mode === 'official-metrics') app.use(httpInstrumentationMiddleware({ disableTracing: true }));
   if (mode === 'floor') {
     const floor = createFloor();
     app.use(async (c, next) => {
