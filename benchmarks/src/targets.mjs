@@ -66,6 +66,21 @@ export const TARGETS = [
     },
   },
   {
+    // The fair row for metrics-only mode: the official instrumentation with its tracing off.
+    id: 'metrics-loss-vs-official-metrics',
+    label: 'req/s metrics loses, in multiples of what official-metrics loses',
+    direction: '<=',
+    limit: 0.5,
+    perRound: (byMode) => {
+      const ours = byMode.get('metrics');
+      const official = byMode.get('official-metrics');
+      if (ours === undefined || official === undefined) return undefined;
+      const officialLoss = 1 - official.throughputRatio;
+      if (officialLoss <= 0) return undefined;
+      return (1 - ours.throughputRatio) / officialLoss;
+    },
+  },
+  {
     id: 'metrics',
     label: 'share of bare req/s metrics keeps',
     direction: '>=',

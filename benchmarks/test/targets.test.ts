@@ -15,6 +15,22 @@ const byId = (runs: Run[]) =>
   Object.fromEntries(evaluateTargets(runs, ['express']).map((t) => [t.id, t]));
 
 describe('evaluateTargets', () => {
+  it('compares metrics-only mode with the official instrumentation with its tracing off', () => {
+    const targets = byId([
+      ...round(0, { bare: [1000, 100], metrics: [900, 110], 'official-metrics': [600, 160] }),
+      ...round(1, { bare: [1000, 100], metrics: [800, 120], 'official-metrics': [700, 140] }),
+      ...round(2, { bare: [1000, 100], metrics: [850, 115], 'official-metrics': [500, 190] }),
+    ]);
+    // loss ÷ official-metrics' loss: 0.10/0.40, 0.20/0.30, 0.15/0.50 → median 0.30.
+    const target = targets['metrics-loss-vs-official-metrics'];
+    expect(target?.value?.median).toBeCloseTo(0.3);
+    expect(target?.value?.max).toBeCloseTo(0.2 / 0.3);
+    expect(target?.met).toBe(true);
+    // Without the official row there is nothing to judge.
+    const alone = byId(round(0, { bare: [1000, 100], metrics: [900, 110] }));
+    expect(alone['metrics-loss-vs-official-metrics']?.met).toBeUndefined();
+  });
+
   it('computes every target within the round, then takes the median over rounds', () => {
     const targets = byId([
       ...round(0, {
