@@ -3,7 +3,10 @@
 
 import { isGo } from './matrix.mjs';
 
-/** Above this 1-minute load average at the start, other work was competing for the CPUs. */
+/**
+ * Above this 1-minute load average at the start, other work was competing for the CPUs; read only
+ * where the CPU other processes used while measuring is unknown (no /proc).
+ */
 export const BUSY_LOAD_AVERAGE = 1.0;
 /** Above this share of a core used by other processes while measuring, figures are perturbed. */
 export const BUSY_FOREIGN_CPU = 0.1;
@@ -17,8 +20,11 @@ export const SATURATED_SERVER_CPU = 0.9;
 export function collectWarnings(result) {
   const { meta, summary } = result;
   const warnings = [];
+  // The 1-minute load average decays over minutes, so it still reads high for a run started right
+  // after another one on a machine gone quiet. Where the CPU other processes used while measuring
+  // is known, it answers the question directly and the load average only describes the start.
   const startLoad = meta.loadAverage.start[0] ?? 0;
-  if (startLoad > BUSY_LOAD_AVERAGE) {
+  if (meta.foreignCpu === undefined && startLoad > BUSY_LOAD_AVERAGE) {
     warnings.push(
       `the machine was busy when the run started (1-minute load average ${startLoad.toFixed(2)} on ` +
         `${meta.cpus} CPUs): the figures are indicative, not final.`,

@@ -121,7 +121,7 @@ describe('renderMarkdown', () => {
       }),
     );
     const result = buildResult(
-      meta({ loadAverage: { start: [3.5, 2, 1], end: [3, 2, 1] } }),
+      meta({ loadAverage: { start: [3.5, 2, 1], end: [3, 2, 1] }, foreignCpu: undefined }),
       all,
       ['express', 'koa'],
       MODES,
@@ -214,6 +214,18 @@ describe('the Go reference rows', () => {
 describe('collectWarnings', () => {
   it('is quiet on a quiet machine with saturated servers', () => {
     expect(collectWarnings(buildResult(meta(), runs(), ['express', 'koa'], MODES))).toEqual([]);
+  });
+
+  it('lets the CPU measured while measuring overrule a load average left by an earlier run', () => {
+    const lagging = meta({ loadAverage: { start: [1.84, 0.98, 0.47], end: [1.9, 1.2, 0.6] } });
+    expect(collectWarnings(buildResult(lagging, runs(), ['express', 'koa'], MODES))).toEqual([]);
+    const busy = meta({
+      loadAverage: { start: [1.84, 0.98, 0.47], end: [1.9, 1.2, 0.6] },
+      foreignCpu: { median: 0.3, min: 0.2, max: 0.5, n: 12 },
+    });
+    expect(collectWarnings(buildResult(busy, runs(), ['express', 'koa'], MODES))).toEqual([
+      'other processes used 0.30 cores (median; up to 0.50) while measuring: the figures are perturbed.',
+    ]);
   });
 
   it('flags busy machines, unpinned processes, idle servers and missing cells', () => {
