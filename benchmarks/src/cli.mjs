@@ -21,7 +21,7 @@ import { buildResult } from './report/result.mjs';
 import { renderSvg } from './report/svg.mjs';
 import { modesOf, runMatrix } from './runner.mjs';
 import { spread } from './stats.mjs';
-import { collectWarnings } from './warnings.mjs';
+import { collectWarnings, rebuiltWarning } from './warnings.mjs';
 
 const HELP = `Usage: pnpm bench [options]
 
@@ -196,9 +196,7 @@ result.meta.warnings.push(...collectWarnings(result));
 // Someone rebuilt the packages while the matrix ran: its rounds did not all measure the same code.
 const rebuilt = builtAt(nodeFrameworks);
 if (rebuilt !== build) {
-  result.meta.warnings.push(
-    `the otel-http packages were rebuilt during the run (${build}, then ${rebuilt}): not every round measured the same build.`,
-  );
+  result.meta.warnings.push(rebuiltWarning(build, rebuilt));
 }
 
 const label =

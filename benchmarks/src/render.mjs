@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { renderMarkdown } from './report/markdown.mjs';
 import { buildResult } from './report/result.mjs';
 import { renderSvg } from './report/svg.mjs';
-import { collectWarnings } from './warnings.mjs';
+import { collectWarnings, runOnlyWarnings } from './warnings.mjs';
 
 const files = process.argv.slice(2).filter((arg) => arg !== '--');
 if (files.length === 0) {
@@ -22,18 +22,14 @@ for (const file of files) {
   const modes = (framework) => [
     ...new Set(previous.runs.filter((run) => run.framework === framework).map((run) => run.mode)),
   ];
-  // The warnings about the run itself are kept; those about its cells are made again.
-  const cellWarnings = new Set(collectWarnings(previous));
-  const kept = previous.meta.warnings.filter((warning) => !cellWarnings.has(warning));
+  // Only what the run alone could tell is kept; every other warning is made again by today's rules.
   const result = buildResult(
-    { ...previous.meta, warnings: kept },
+    { ...previous.meta, warnings: runOnlyWarnings(previous.meta.warnings) },
     previous.runs,
     frameworks,
     modes,
   );
-  for (const warning of collectWarnings(result)) {
-    if (!result.meta.warnings.includes(warning)) result.meta.warnings.push(warning);
-  }
+  result.meta.warnings.push(...collectWarnings(result));
   const base = file.replace(/\.json$/, '');
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   writeFileSync(`${base}.md`, renderMarkdown(result));

@@ -68,6 +68,29 @@ export function collectWarnings(result) {
 }
 
 /**
+ * The warning for packages rebuilt while the matrix ran: the only one that cannot be made again
+ * from a stored result, since only the run saw the build change.
+ *
+ * @param {string} before
+ * @param {string} after
+ */
+export function rebuiltWarning(before, after) {
+  return `${REBUILT} (${before}, then ${after}): not every round measured the same build.`;
+}
+const REBUILT = 'the otel-http packages were rebuilt during the run';
+
+/**
+ * Of a stored result's warnings, those that only the run itself could make ({@link rebuiltWarning}).
+ * Every other warning is made again from the runs by {@link collectWarnings}, so that a result
+ * rendered again follows the current rules — a warning an earlier rule made is not carried over.
+ *
+ * @param {readonly string[]} warnings
+ */
+export function runOnlyWarnings(warnings) {
+  return warnings.filter((warning) => warning.startsWith(REBUILT));
+}
+
+/**
  * Whether the targets can be judged on this run, and why not: a quick run is a smoke test (two
  * short rounds), and the warnings of a noisy run say its figures are not final. A target not
  * judged is neither met nor missed.

@@ -4,7 +4,7 @@ import { renderMarkdown } from '../src/report/markdown.mjs';
 import { buildResult, type Meta } from '../src/report/result.mjs';
 import { escapeXml, niceTicks, renderSvg } from '../src/report/svg.mjs';
 import type { Run } from '../src/stats.mjs';
-import { collectWarnings } from '../src/warnings.mjs';
+import { collectWarnings, rebuiltWarning, runOnlyWarnings } from '../src/warnings.mjs';
 import { makeRun } from './runs.js';
 
 const MODES: Mode[] = ['bare', 'metrics', 'otel-http', 'otel-http-10%', 'official', 'floor'];
@@ -245,6 +245,22 @@ describe('collectWarnings', () => {
     expect(warnings).toContain('not pinned');
     expect(warnings).toContain('koa (50 % of a core)');
     expect(warnings).toContain('no accepted run for express/floor');
+  });
+});
+
+describe('runOnlyWarnings', () => {
+  it('keeps what only the run could tell and drops what the rules make again', () => {
+    const rebuilt = rebuiltWarning('2026-12-05T01:00:00.000Z', '2026-12-05T01:20:00.000Z');
+    expect(rebuilt).toBe(
+      'the otel-http packages were rebuilt during the run (2026-12-05T01:00:00.000Z, then ' +
+        '2026-12-05T01:20:00.000Z): not every round measured the same build.',
+    );
+    const stored = [
+      'the machine was busy when the run started (1-minute load average 1.84 on 2 CPUs): the figures are indicative, not final.',
+      rebuilt,
+      'the server and the load generator were not pinned to separate CPUs.',
+    ];
+    expect(runOnlyWarnings(stored)).toEqual([rebuilt]);
   });
 });
 
