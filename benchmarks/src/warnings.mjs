@@ -67,6 +67,8 @@ export function collectWarnings(result) {
   return warnings;
 }
 
+const REBUILT = 'the otel-http packages were rebuilt during the run';
+
 /**
  * The warning for packages rebuilt while the matrix ran: the only one that cannot be made again
  * from a stored result, since only the run saw the build change.
@@ -77,7 +79,6 @@ export function collectWarnings(result) {
 export function rebuiltWarning(before, after) {
   return `${REBUILT} (${before}, then ${after}): not every round measured the same build.`;
 }
-const REBUILT = 'the otel-http packages were rebuilt during the run';
 
 /**
  * Of a stored result's warnings, those that only the run itself could make ({@link rebuiltWarning}).
