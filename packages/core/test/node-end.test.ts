@@ -7,7 +7,7 @@ import { context, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createServerInstrumentation, type OtelHttpOptions } from '../src/index.js';
-import { recordNodeRequestError, startNodeRequest } from '../src/node.js';
+import { recordNodeRequestError, shareBoundEmit, startNodeRequest } from '../src/node.js';
 import { createTelemetry, registerGlobals } from './harness.js';
 
 type Handler = (
@@ -254,6 +254,59 @@ describe.each(['http/1.1', 'h2c'] as const)('the Node end path over %s', (protoc
       expect(child.spanContext().traceId, child.name).toBe(server.spanContext().traceId);
       expect(child.parentSpanContext?.spanId, child.name).toBe(server.spanContext().spanId);
     }
+  });
+});
+
+describe('shareBoundEmit', () => {
+  it('binds emitters that inherit it with their context alone, and leaves the others as they were', async () => {
+    const telemetry = createTelemetry();
+    const tracer = telemetry.tracerProvider.getTracer('app');
+    const instrumentation = createServerInstrumentation(telemetry);
+    // A framework's own prototypes between Node's and each request's, as Express has them.
+    const requestLayer = Object.create(http.IncomingMessage.prototype) as object;
+    const responseLayer = Object.create(http.ServerResponse.prototype) as object;
+    shareBoundEmit(requestLayer);
+    shareBoundEmit(responseLayer);
+    shareBoundEmit(responseLayer);
+    const own: boolean[] = [];
+    let unboundListenerRan = false;
+    const server = http.createServer((req, res) => {
+      Object.setPrototypeOf(req, requestLayer);
+      Object.setPrototypeOf(res, responseLayer);
+      const traced = req.url !== '/plain';
+      const handle = traced ? startNodeRequest(instrumentation, req, res) : undefined;
+      own.push(Object.hasOwn(req, 'emit'), Object.hasOwn(res, 'emit'));
+      const run = () => {
+        req.on('end', () => {
+          if (traced) tracer.startSpan('body read').end();
+          else unboundListenerRan = trace.getActiveSpan() === undefined;
+          res.end('ok');
+        });
+        res.on('finish', () => traced && tracer.startSpan('after finish').end());
+        req.resume();
+      };
+      if (handle) context.with(handle.context, run);
+      else run();
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    closeServer = () => new Promise<void>((resolve) => server.close(() => resolve()));
+    const { port } = server.address() as AddressInfo;
+    expect(await send('http/1.1', port, '/traced', { chunks: ['a', 'b'], pauseMs: 20 })).toEqual({
+      status: 200,
+      body: 'ok',
+    });
+    expect(await send('http/1.1', port, '/plain')).toEqual({ status: 200, body: 'ok' });
+    const spans = await telemetry.waitForSpans(3);
+    const server_ = serverSpanOf(spans);
+    const children = spans.filter((span) => span !== server_);
+    expect(children.map((span) => span.name).sort()).toEqual(['after finish', 'body read']);
+    for (const child of children) {
+      expect(child.parentSpanContext?.spanId, child.name).toBe(server_.spanContext().spanId);
+    }
+    expect(own).toEqual([false, false, false, false]);
+    expect(unboundListenerRan).toBe(true);
+    expect(Object.hasOwn(http.IncomingMessage.prototype, 'emit')).toBe(false);
   });
 });
 

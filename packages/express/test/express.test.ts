@@ -1,4 +1,4 @@
-import { createServer, IncomingMessage } from 'node:http';
+import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
@@ -614,6 +614,8 @@ describe('outside an Express application', () => {
       await waitFor('1 span', () => (telemetry.serverSpans().length === 1 ? true : undefined));
       expect(telemetry.serverSpans()[0]?.name).toBe('GET');
       expect(Object.getOwnPropertyDescriptor(IncomingMessage.prototype, 'route')).toBeUndefined();
+      expect(Object.hasOwn(IncomingMessage.prototype, 'emit')).toBe(false);
+      expect(Object.hasOwn(ServerResponse.prototype, 'emit')).toBe(false);
     } finally {
       await new Promise((resolve) => server.close(resolve));
       await telemetry.shutdown();

@@ -77,3 +77,40 @@ it("starts spans of req 'data'/'end' and res 'finish' listeners in the request's
     expect(child.parentSpanContext?.spanId, child.name).toBe(root?.spanContext().spanId);
   }
 });
+
+it('binds the listeners a sub-app adds to a request it passes on, without an emit of their own where that costs a hidden class', async () => {
+  const tracer = telemetry.tracerProvider.getTracer('app');
+  const app = express();
+  const sub = express();
+  const own: boolean[] = [];
+  sub.use((req, res, next) => {
+    res.on('finish', () => tracer.startSpan('sub finish').end());
+    req.on('end', () => tracer.startSpan('sub body read').end());
+    next();
+  });
+  app.use(otel(telemetry.options));
+  app.use(sub);
+  app.post('/upload', (req, res) => {
+    own.push(Object.hasOwn(req, 'emit'), Object.hasOwn(res, 'emit'));
+    req.resume();
+    req.on('end', () => res.send('done'));
+  });
+  server = app.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+
+  const { port } = server.address() as AddressInfo;
+  expect(await postInPieces(port, ['a', 'b'], 20)).toBe('done');
+  const spans = await telemetry.waitForSpans(3);
+  const root = spans.find((span) => span.name === 'POST /upload');
+  const children = spans.filter((span) => span !== root);
+  expect(new Set(children.map((span) => span.name))).toEqual(
+    new Set(['sub finish', 'sub body read']),
+  );
+  for (const child of children) {
+    expect(child.parentSpanContext?.spanId, child.name).toBe(root?.spanContext().spanId);
+  }
+  // V8 13 (Node 24) shares the hidden classes of objects whose prototype changed; older V8 does
+  // not, and there Express's prototypes carry the emit instead.
+  const sharesHiddenClasses = Number(process.versions.v8.split('.')[0]) >= 13;
+  expect(own).toEqual([sharesHiddenClasses, sharesHiddenClasses]);
+});
