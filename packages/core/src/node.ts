@@ -286,8 +286,8 @@ export function bindEmitterToContext(emitter: object, ctx: Context): void {
 /**
  * Installs on `prototype` the `emit` that {@link bindEmitterToContext} gives each emitter, so that
  * binding an emitter inheriting it adds one property (its context) instead of two. For frameworks
- * that give every request and response a prototype of their own (Express): on Node 20 each property
- * added to such an object costs a hidden class of its own, about 1.8 µs. An emitter that inherits
+ * that give every request and response a prototype of their own (Express): on Node 20 and 22 (V8
+ * before 13) each property added to such an object costs a hidden class of its own, about 1.8 µs. An emitter that inherits
  * it and is not bound emits as before. Once per prototype; the `emit` it had is kept.
  */
 export function shareBoundEmit(prototype: object): void {

@@ -52,6 +52,7 @@ export function otel(options: OtelHttpOptions = {}): RequestHandler {
   const instrumentation = createServerInstrumentation(options);
   // Express gives every request of an app the same prototype: look at a new one only.
   let watchedPrototype: unknown;
+  let sharedPrototype: unknown;
   return function otelHttp(req, res, next) {
     const request = req as unknown as InstrumentedRequest & { app?: unknown };
     // Registered twice: the first one instruments the request.
@@ -63,8 +64,10 @@ export function otel(options: OtelHttpOptions = {}): RequestHandler {
     let handle: RequestHandle | undefined;
     try {
       const prototype: unknown = Object.getPrototypeOf(req);
-      if (ADDED_PROPERTIES_COST_A_HIDDEN_CLASS && prototype !== watchedPrototype) {
+      // Also for requests the ignore option leaves out: once per prototype.
+      if (ADDED_PROPERTIES_COST_A_HIDDEN_CLASS && prototype !== sharedPrototype) {
         shareEmitOfExpress(req, res);
+        sharedPrototype = prototype;
       }
       handle = startNodeRequest(instrumentation, req, res);
       if (handle !== undefined) {
