@@ -213,6 +213,7 @@ class ServerRequestHandle implements RequestHandle, HandleInternals, SeriesAttri
   readonly responseHeader: readonly [string, string] | undefined;
   route: string | undefined;
   ended = false;
+  adapterState: unknown = undefined;
 
   private readonly rules: RequestRules;
   private readonly instruments: ServerInstruments;

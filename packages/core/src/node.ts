@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Context, context } from '@opentelemetry/api';
 import { recordServerException } from './errors.js';
 import { protocolVersionOf, splitTarget } from './http.js';
+import { REQUEST_HANDLE_KEY } from './request-context.js';
 import type { RequestHandle, RequestInfo, ServerInstrumentation } from './types.js';
 
 /** A {@link RequestInfo} over a Node request; peer fields are read only if asked for. */
@@ -284,17 +285,67 @@ export function bindEmitterToContext(emitter: object, ctx: Context): void {
 }
 
 /**
- * Installs on `prototype` the `emit` that {@link bindEmitterToContext} gives each emitter, so that
- * binding an emitter inheriting it adds one property (its context) instead of two. For frameworks
- * that give every request and response a prototype of their own (Express): on Node 20 and 22 (V8
- * before 13) each property added to such an object costs a hidden class of its own, about 1.8 µs. An emitter that inherits
- * it and is not bound emits as before. Once per prototype; the `emit` it had is kept.
+ * The `emit` of responses that follow their request: their listeners run in the context their
+ * request (`res.req`) was bound to, unless the response was bound itself.
  */
-export function shareBoundEmit(prototype: object): void {
+function emitInRequestContext(
+  this: BoundEmitter & { req?: BoundEmitter },
+  event: string | symbol,
+): boolean {
+  const emit = this[kEmit] ?? (Object.getPrototypeOf(this) as BoundEmitter).emit;
+  const bound = this[kListenerContext] ?? this.req?.[kListenerContext];
+  if (bound === undefined || this.listenerCount(event) === 0 || context.active() === bound) {
+    // biome-ignore lint/complexity/noArguments: forwards every argument without copying them
+    return Reflect.apply(emit, this, arguments);
+  }
+  // biome-ignore lint/complexity/noArguments: forwards every argument without copying them
+  return context.with(bound, applyEmit, undefined, emit, this, arguments);
+}
+
+/** Options of {@link shareBoundEmit}. */
+export interface ShareBoundEmitOptions {
+  /**
+   * The emitters are responses (`ServerResponse`), and each follows its request (`res.req`):
+   * its listeners run in the context the request is bound to. {@link startNodeRequest} then binds
+   * only the request, which spares the response its property. Default `false`.
+   */
+  followRequest?: boolean;
+}
+
+/**
+ * Installs on `prototype` the `emit` that {@link bindEmitterToContext} gives each emitter, so that
+ * binding an emitter inheriting it adds one property (its context) instead of two, or none for a
+ * response that follows its request. For frameworks that give every request and response a
+ * prototype of their own (Express): on Node 20 and 22 (V8 before 13) each property added to such
+ * an object costs a hidden class of its own, about 1.8 µs. An emitter that inherits it and is not
+ * bound emits as before. Once per prototype; the `emit` it had is kept.
+ */
+export function shareBoundEmit(prototype: object, options: ShareBoundEmitOptions = {}): void {
   const target = prototype as BoundEmitter;
-  if (target.emit === emitInListenerContext || typeof target.emit !== 'function') return;
-  target[kEmit] = target.emit;
-  target.emit = emitInListenerContext as BoundEmitter['emit'];
+  const shared = options.followRequest ? emitInRequestContext : emitInListenerContext;
+  if (target.emit === shared || typeof target.emit !== 'function') return;
+  if (target.emit !== emitInListenerContext && target.emit !== emitInRequestContext) {
+    target[kEmit] = target.emit;
+  }
+  target.emit = shared as BoundEmitter['emit'];
+}
+
+/** Whether the listeners of `res` already follow `req`, with no binding of their own. */
+function followsRequest(res: object, req: object): boolean {
+  const response = res as BoundEmitter & { req?: unknown };
+  return response.emit === emitInRequestContext && response.req === req;
+}
+
+/**
+ * The handle of the request `req` was bound to by {@link startNodeRequest}, for an adapter to
+ * find its own state again ({@link RequestHandle.adapterState}); `undefined` for a request that
+ * was never bound, or was unbound since.
+ */
+export function requestHandleOf(req: object): RequestHandle | undefined {
+  const bound = (req as BoundEmitter)[kListenerContext];
+  return bound === undefined
+    ? undefined
+    : (bound.getValue(REQUEST_HANDLE_KEY) as RequestHandle | undefined);
 }
 
 /**
@@ -321,7 +372,7 @@ export function startNodeRequest(
   const handle = instrumentation.start(new NodeRequestInfo(req));
   if (handle === undefined) return undefined;
   bindEmitterToContext(req, handle.context);
-  bindEmitterToContext(res, handle.context);
+  if (!followsRequest(res, req)) bindEmitterToContext(res, handle.context);
   if (handle.responseHeader !== undefined && !res.headersSent) {
     const [name, value] = handle.responseHeader;
     const existing = res.getHeader(name);

@@ -92,6 +92,13 @@ export interface RequestHandle {
    * as `[name, value]`; `undefined` otherwise. For `server-timing`, append to any existing value.
    */
   readonly responseHeader: readonly [name: string, value: string] | undefined;
+  /**
+   * The per-request state of the adapter that started the request, kept with the handle so that
+   * the adapter adds no property of its own to the framework's request object (reach it again
+   * with `requestHandleOf(req)` of `@otel-http/core/node`). Core never reads it; `undefined`
+   * until the adapter sets it.
+   */
+  adapterState?: unknown;
 }
 
 /** Starts request handles. Create one per middleware instance with `createServerInstrumentation`. */

@@ -7,7 +7,14 @@ import { context, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createServerInstrumentation, type OtelHttpOptions } from '../src/index.js';
-import { recordNodeRequestError, shareBoundEmit, startNodeRequest } from '../src/node.js';
+import {
+  bindEmitterToContext,
+  recordNodeRequestError,
+  requestHandleOf,
+  shareBoundEmit,
+  startNodeRequest,
+  unbindEmitter,
+} from '../src/node.js';
 import { createTelemetry, registerGlobals } from './harness.js';
 
 type Handler = (
@@ -307,6 +314,67 @@ describe('shareBoundEmit', () => {
     expect(own).toEqual([false, false, false, false]);
     expect(unboundListenerRan).toBe(true);
     expect(Object.hasOwn(http.IncomingMessage.prototype, 'emit')).toBe(false);
+  });
+  it('lets responses follow their request: no binding of their own, listeners in the request context, an own binding still first', async () => {
+    const telemetry = createTelemetry();
+    const tracer = telemetry.tracerProvider.getTracer('app');
+    const instrumentation = createServerInstrumentation(telemetry);
+    const requestLayer = Object.create(http.IncomingMessage.prototype) as object;
+    const responseLayer = Object.create(http.ServerResponse.prototype) as object;
+    shareBoundEmit(requestLayer);
+    shareBoundEmit(responseLayer, { followRequest: true });
+    shareBoundEmit(responseLayer, { followRequest: true });
+    const ours = (emitter: object) =>
+      Object.getOwnPropertySymbols(emitter).filter((key) =>
+        String(key.description).startsWith('@otel-http'),
+      ).length;
+    const seen: Array<{ path: string; req: number; res: number; found: boolean }> = [];
+    let afterUnbind: string | undefined = 'unset';
+    const other = tracer.startSpan('elsewhere');
+    const server = http.createServer((req, res) => {
+      Object.setPrototypeOf(req, requestLayer);
+      Object.setPrototypeOf(res, responseLayer);
+      const handle = startNodeRequest(instrumentation, req, res);
+      const path = req.url ?? '';
+      seen.push({ path, req: ours(req), res: ours(res), found: requestHandleOf(req) === handle });
+      if (path === '/own') bindEmitterToContext(res, trace.setSpan(context.active(), other));
+      if (path === '/unbound') unbindEmitter(req);
+      res.on('finish', () => {
+        if (path === '/unbound') afterUnbind = trace.getActiveSpan()?.spanContext().spanId;
+        else tracer.startSpan(`finish ${path}`).end();
+      });
+      // Ended outside the request context: only the binding can give the listener its context.
+      setImmediate(() => res.end('ok'));
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    closeServer = () => new Promise<void>((resolve) => server.close(() => resolve()));
+    const { port } = server.address() as AddressInfo;
+    for (const path of ['/follow', '/own', '/unbound']) {
+      expect(await send('http/1.1', port, path)).toEqual({ status: 200, body: 'ok' });
+    }
+    other.end();
+    const spans = await telemetry.waitForSpans(6);
+    const serverOf = (path: string) =>
+      spans.find((span) => span.kind === 1 && span.attributes['url.path'] === path);
+    const follow = spans.find((span) => span.name === 'finish /follow');
+    expect(follow?.parentSpanContext?.spanId).toBe(serverOf('/follow')?.spanContext().spanId);
+    const own = spans.find((span) => span.name === 'finish /own');
+    expect(own?.parentSpanContext?.spanId).toBe(other.spanContext().spanId);
+    expect(afterUnbind).toBeUndefined();
+    expect(seen).toEqual([
+      { path: '/follow', req: 1, res: 0, found: true },
+      { path: '/own', req: 1, res: 0, found: true },
+      { path: '/unbound', req: 1, res: 0, found: true },
+    ]);
+    expect(Object.hasOwn(http.ServerResponse.prototype, 'emit')).toBe(false);
+  });
+
+  it('finds no handle for a request that was never bound', () => {
+    expect(
+      requestHandleOf(Object.create(http.IncomingMessage.prototype) as object),
+    ).toBeUndefined();
+    expect(requestHandleOf({})).toBeUndefined();
   });
 });
 

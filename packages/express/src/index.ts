@@ -9,7 +9,7 @@ import { shareBoundEmit, startNodeRequest } from '@otel-http/core/node';
 import type { RequestHandler } from 'express';
 import { logger } from './logger.js';
 import { watchApp, watchRouteAssignments } from './route.js';
-import { type InstrumentedRequest, kState, type RequestState } from './state.js';
+import { RequestState, stateOf } from './state.js';
 
 export type { OtelHttpOptions } from '@otel-http/core';
 export {
@@ -54,13 +54,12 @@ export function otel(options: OtelHttpOptions = {}): RequestHandler {
   let watchedPrototype: unknown;
   let sharedPrototype: unknown;
   return function otelHttp(req, res, next) {
-    const request = req as unknown as InstrumentedRequest & { app?: unknown };
     // Registered twice: the first one instruments the request.
-    if (request[kState] !== undefined) {
+    if (stateOf(req) !== undefined) {
       next();
       return;
     }
-    const app = request.app;
+    const app: unknown = (req as { app?: unknown }).app;
     let handle: RequestHandle | undefined;
     try {
       const prototype: unknown = Object.getPrototypeOf(req);
@@ -85,14 +84,7 @@ export function otel(options: OtelHttpOptions = {}): RequestHandler {
       next();
       return;
     }
-    const state: RequestState = {
-      handle,
-      lastError: undefined,
-      route: undefined,
-      mounts: undefined,
-      app,
-    };
-    request[kState] = state;
+    handle.adapterState = new RequestState(handle, app);
     context.with(handle.context, next);
   };
 }
@@ -114,7 +106,7 @@ function shareEmitOfExpress(req: object, res: object): void {
   const request = expressBase(req, IncomingMessage.prototype);
   const response = expressBase(res, ServerResponse.prototype);
   if (request !== undefined) shareBoundEmit(request);
-  if (response !== undefined) shareBoundEmit(response);
+  if (response !== undefined) shareBoundEmit(response, { followRequest: true });
 }
 
 /** The object of `instance`'s prototype chain directly above `node`, unless that is the instance. */

@@ -19,7 +19,8 @@
 import { IncomingMessage } from 'node:http';
 import { reportRouteErrors } from './errors.js';
 import { logger } from './logger.js';
-import { kState, type Mount, type RequestState, stateOf } from './state.js';
+import type { Mount, RequestState } from './state.js';
+import { stateOf } from './state.js';
 import {
   type DeclaredLayer,
   declaredMountPath,
@@ -74,7 +75,6 @@ export function watchRouteAssignments(prototype: unknown): void {
 }
 
 type RequestLike = {
-  [kState]?: RequestState;
   [kRoute]?: unknown;
   baseUrl?: unknown;
   params?: unknown;
@@ -82,12 +82,12 @@ type RequestLike = {
 };
 
 function getRoute(this: RequestLike): unknown {
-  const state = this[kState];
+  const state = stateOf(this);
   return state === undefined ? this[kRoute] : state.route;
 }
 
 function setRoute(this: RequestLike, value: unknown): void {
-  const state = this[kState];
+  const state = stateOf(this);
   if (state === undefined) {
     this[kRoute] = value;
     return;

@@ -83,6 +83,11 @@ it('binds the listeners a sub-app adds to a request it passes on, without an emi
   const app = express();
   const sub = express();
   const own: boolean[] = [];
+  const added: number[] = [];
+  const ours = (emitter: object) =>
+    Object.getOwnPropertySymbols(emitter).filter((key) =>
+      String(key.description).includes('otel-http'),
+    ).length;
   sub.use((req, res, next) => {
     res.on('finish', () => tracer.startSpan('sub finish').end());
     req.on('end', () => tracer.startSpan('sub body read').end());
@@ -92,6 +97,7 @@ it('binds the listeners a sub-app adds to a request it passes on, without an emi
   app.use(sub);
   app.post('/upload', (req, res) => {
     own.push(Object.hasOwn(req, 'emit'), Object.hasOwn(res, 'emit'));
+    added.push(ours(req), ours(res));
     req.resume();
     req.on('end', () => res.send('done'));
   });
@@ -113,4 +119,7 @@ it('binds the listeners a sub-app adds to a request it passes on, without an emi
   // not, and there Express's prototypes carry the emit instead.
   const sharesHiddenClasses = Number(process.versions.v8.split('.')[0]) >= 13;
   expect(own).toEqual([sharesHiddenClasses, sharesHiddenClasses]);
+  // One property of ours on the request (the context its listeners run in, where the adapter
+  // finds its state too); the response follows its request where each property costs.
+  expect(added).toEqual([1, sharesHiddenClasses ? 1 : 0]);
 });
