@@ -107,7 +107,8 @@ function routeMatched(req: RequestLike, state: RequestState, route: MatchedRoute
   const baseUrl = typeof req.baseUrl === 'string' ? req.baseUrl : '';
   // Inside a sub-app, `req.app` is the sub-app: its mounts are learnt now, for the next requests.
   if (req.app !== state.app) watchApp(req.app);
-  const prefix = mountTemplate(state.mounts, baseUrl, req.params);
+  // Parameters are read only for a route inside a mount: one property less to look up.
+  const prefix = baseUrl === '' ? '' : mountTemplate(state.mounts, baseUrl, req.params);
   state.handle.setRoute(joinRoute(prefix, route.path));
   wrapHandlersOnMatch(route);
 }
