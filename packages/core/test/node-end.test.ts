@@ -11,6 +11,7 @@ import {
   bindEmitterToContext,
   recordNodeRequestError,
   requestHandleOf,
+  type ShareBoundEmitOptions,
   shareBoundEmit,
   startNodeRequest,
   unbindEmitter,
@@ -265,16 +266,28 @@ describe.each(['http/1.1', 'h2c'] as const)('the Node end path over %s', (protoc
 });
 
 describe('shareBoundEmit', () => {
-  it('binds emitters that inherit it with their context alone, and leaves the others as they were', async () => {
+  /**
+   * Telemetry, and a framework's own request and response prototypes between Node's and each
+   * request's (as Express has them) with the binding emit shared on them, twice: once counts.
+   */
+  function sharedLayers(options?: ShareBoundEmitOptions) {
     const telemetry = createTelemetry();
-    const tracer = telemetry.tracerProvider.getTracer('app');
-    const instrumentation = createServerInstrumentation(telemetry);
-    // A framework's own prototypes between Node's and each request's, as Express has them.
     const requestLayer = Object.create(http.IncomingMessage.prototype) as object;
     const responseLayer = Object.create(http.ServerResponse.prototype) as object;
     shareBoundEmit(requestLayer);
-    shareBoundEmit(responseLayer);
-    shareBoundEmit(responseLayer);
+    shareBoundEmit(responseLayer, options);
+    shareBoundEmit(responseLayer, options);
+    return {
+      telemetry,
+      tracer: telemetry.tracerProvider.getTracer('app'),
+      instrumentation: createServerInstrumentation(telemetry),
+      requestLayer,
+      responseLayer,
+    };
+  }
+
+  it('binds emitters that inherit it with their context alone, and leaves the others as they were', async () => {
+    const { telemetry, tracer, instrumentation, requestLayer, responseLayer } = sharedLayers();
     const own: boolean[] = [];
     let unboundListenerRan = false;
     const server = http.createServer((req, res) => {
@@ -315,15 +328,11 @@ describe('shareBoundEmit', () => {
     expect(unboundListenerRan).toBe(true);
     expect(Object.hasOwn(http.IncomingMessage.prototype, 'emit')).toBe(false);
   });
+
   it('lets responses follow their request: no binding of their own, listeners in the request context, an own binding still first', async () => {
-    const telemetry = createTelemetry();
-    const tracer = telemetry.tracerProvider.getTracer('app');
-    const instrumentation = createServerInstrumentation(telemetry);
-    const requestLayer = Object.create(http.IncomingMessage.prototype) as object;
-    const responseLayer = Object.create(http.ServerResponse.prototype) as object;
-    shareBoundEmit(requestLayer);
-    shareBoundEmit(responseLayer, { followRequest: true });
-    shareBoundEmit(responseLayer, { followRequest: true });
+    const { telemetry, tracer, instrumentation, requestLayer, responseLayer } = sharedLayers({
+      followRequest: true,
+    });
     const ours = (emitter: object) =>
       Object.getOwnPropertySymbols(emitter).filter((key) =>
         String(key.description).startsWith('@otel-http'),
