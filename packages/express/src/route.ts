@@ -19,8 +19,7 @@
 import { IncomingMessage } from 'node:http';
 import { reportRouteErrors } from './errors.js';
 import { logger } from './logger.js';
-import type { Mount, RequestState } from './state.js';
-import { stateOf } from './state.js';
+import { type Mount, type RequestState, stateOf } from './state.js';
 import {
   type DeclaredLayer,
   declaredMountPath,
