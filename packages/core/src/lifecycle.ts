@@ -487,8 +487,7 @@ class ServerRequestHandle implements RequestHandle, HandleInternals, SeriesAttri
     if (this.rpc?.addRequestAttributes) return;
     const { metrics: enabled } = this.rules.config;
     const { protocolVersion } = this.info;
-    // Route and error type are length-prefixed: no two different series share a key.
-    const key = `${this.baseKey}|${status ?? ''}|${route === undefined ? '' : `${route.length}:${route}`}|${failure === undefined ? '' : `${failure.length}:${failure}`}|${protocolVersion === undefined ? '' : `v${protocolVersion}`}`;
+    const key = red.keys.keyOf(this.baseKey, status, route, failure, protocolVersion);
     const duration =
       enabled.duration && this.rpc === undefined ? (endTime - this.startTime) / 1000 : undefined;
     // The trace-based exemplar filter: only a recorded, sampled span is linked.

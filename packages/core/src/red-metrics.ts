@@ -328,6 +328,81 @@ class HistogramStream {
 const OVERFLOW_KEY = '\u0000overflow';
 const NO_ATTRIBUTES: Attributes = Object.freeze({});
 
+/** One series key beside the others of its route, `{ method, scheme }` and status. */
+interface KeyEntry {
+  readonly failure: string | undefined;
+  readonly protocolVersion: string | undefined;
+  readonly key: string;
+}
+
+/**
+ * The series key of a request's metric attributes: their values, the route and error type
+ * length-prefixed, so that no two different series share a key.
+ */
+function seriesKey(
+  baseKey: string,
+  status: number | undefined,
+  route: string | undefined,
+  failure: string | undefined,
+  protocolVersion: string | undefined,
+): string {
+  return `${baseKey}|${status ?? ''}|${route === undefined ? '' : `${route.length}:${route}`}|${failure === undefined ? '' : `${failure.length}:${failure}`}|${protocolVersion === undefined ? '' : `v${protocolVersion}`}`;
+}
+
+/**
+ * The series keys requests recorded under, found again instead of built: building a key and
+ * hashing the new string to look it up cost a request more than the rest of recording it. Found
+ * by route, then `{ method, scheme }`, then status (strings hashed once: a framework hands the
+ * same route string to every request of a route); error type and protocol version are compared
+ * among the few keys beside them. Past `limit` keys, a new one is built each time it is needed,
+ * so routes or error types without bound cannot grow it without bound.
+ */
+export class SeriesKeys {
+  private readonly byRoute = new Map<
+    string | undefined,
+    Map<string, Map<number | undefined, KeyEntry[]>>
+  >();
+  private size = 0;
+
+  constructor(private readonly limit: number) {}
+
+  keyOf(
+    baseKey: string,
+    status: number | undefined,
+    route: string | undefined,
+    failure: string | undefined,
+    protocolVersion: string | undefined,
+  ): string {
+    let byBase = this.byRoute.get(route);
+    let byStatus = byBase?.get(baseKey);
+    const entries = byStatus?.get(status);
+    if (entries !== undefined) {
+      for (const entry of entries) {
+        if (entry.failure === failure && entry.protocolVersion === protocolVersion) {
+          return entry.key;
+        }
+      }
+    }
+    const key = seriesKey(baseKey, status, route, failure, protocolVersion);
+    if (this.size >= this.limit) return key;
+    this.size++;
+    if (entries !== undefined) {
+      entries.push({ failure, protocolVersion, key });
+      return key;
+    }
+    if (byBase === undefined) {
+      byBase = new Map();
+      this.byRoute.set(route, byBase);
+    }
+    if (byStatus === undefined) {
+      byStatus = new Map();
+      byBase.set(baseKey, byStatus);
+    }
+    byStatus.set(status, [{ failure, protocolVersion, key }]);
+    return key;
+  }
+}
+
 /**
  * The RED metrics of one meter provider: what every middleware using that provider records, and
  * what its readers' producers report.
@@ -337,6 +412,8 @@ export class RedMetrics {
   readonly active = new ActiveCounts();
   /** When each active-requests series was first observed: its start time. */
   private readonly activeSince = new Map<string, number>();
+  /** The series keys of the requests recorded here. */
+  readonly keys: SeriesKeys;
   private readonly streams: readonly HistogramStream[];
   private readonly delta: ReadonlyMap<RedMetricProducer, boolean>;
 
@@ -345,6 +422,8 @@ export class RedMetrics {
     cardinalityLimit: number,
   ) {
     const all = producers.map((p) => p.producer);
+    // A key per series the cardinality limit lets in, and as many again for the overflow's.
+    this.keys = new SeriesKeys(2 * cardinalityLimit);
     this.streams = [DURATION, REQUEST_BODY_SIZE, RESPONSE_BODY_SIZE].map(
       (descriptor) => new HistogramStream(descriptor, cardinalityLimit, all),
     );

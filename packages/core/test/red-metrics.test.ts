@@ -24,6 +24,7 @@ import {
   type RequestInfo,
   type RequestOutcome,
 } from '../src/index.js';
+import { SeriesKeys } from '../src/red-metrics.js';
 
 class Reader extends MetricReader {
   protected override async onForceFlush(): Promise<void> {}
@@ -456,5 +457,47 @@ describe('RedMetricProducer: exemplars on the duration, from sampled spans', () 
       .filter((m) => m.dataPoints.some((p) => 'exemplars' in p))
       .map((m) => m.descriptor.name);
     expect(withExemplars).toEqual(['http.server.request.duration']);
+  });
+});
+
+describe('SeriesKeys: a series key per set of metric attribute values', () => {
+  type Values = Parameters<SeriesKeys['keyOf']>;
+  const distinct: Values[] = [
+    ['GET http', 200, '/a', undefined, '1.1'],
+    ['GET http', 200, '/a', undefined, '2'],
+    ['GET http', 200, '/a', undefined, undefined],
+    ['GET http', 200, '/a', 'TypeError', '1.1'],
+    ['GET http', 200, '/a', '', '1.1'],
+    ['GET http', 404, '/a', undefined, '1.1'],
+    ['GET http', undefined, '/a', undefined, '1.1'],
+    ['GET http', 200, undefined, undefined, '1.1'],
+    ['GET http', 200, '', undefined, '1.1'],
+    ['POST http', 200, '/a', undefined, '1.1'],
+    ['GET https', 200, '/a', undefined, '1.1'],
+    ['GET http bot', 200, '/a', undefined, '1.1'],
+    // Values that would run together without the length prefixes.
+    ['GET http', 200, '/a|1', undefined, '1.1'],
+    ['GET http', 200, '/a', '1|x', '1.1'],
+    ['GET http', 200, '/a|1:x', undefined, '1.1'],
+  ];
+
+  it('different values, different keys; the same values, the same key, kept or built', () => {
+    const kept = new SeriesKeys(100);
+    const built = new SeriesKeys(0);
+    const keys = distinct.map((values) => kept.keyOf(...values));
+    expect(new Set(keys).size).toBe(distinct.length);
+    for (const [i, values] of distinct.entries()) {
+      // Found again, with values that are equal strings but other objects.
+      const again = values.map((v) => (typeof v === 'string' ? [...v].join('') : v)) as Values;
+      expect(kept.keyOf(...again)).toBe(keys[i]);
+      expect(built.keyOf(...values)).toBe(keys[i]);
+    }
+  });
+
+  it('past its limit, a new key is built each time and still equals the kept one', () => {
+    const keys = new SeriesKeys(3);
+    const first = distinct.map((values) => keys.keyOf(...values));
+    expect(distinct.map((values) => keys.keyOf(...values))).toEqual(first);
+    expect(new Set(first).size).toBe(distinct.length);
   });
 });
