@@ -116,13 +116,24 @@ function sentStatus(res: ServerResponse): number | undefined {
     stream?: { sentHeaders?: Record<string, unknown> };
     _header?: unknown;
   };
-  // The status line of an HTTP/1 response (`HTTP/1.1 200 OK\r\n…`), read first: most responses
-  // are HTTP/1 ones, and each property read costs where every response has a hidden class of its
-  // own (Express on Node 20 and 22).
+  // The status line of an HTTP/1 response (`HTTP/1.1 200 OK\r\n…`), looked at first: most
+  // responses are HTTP/1 ones, and each property read costs where every response has a hidden
+  // class of its own (Express on Node 20 and 22).
   const head = sent._header;
-  if (typeof head === 'string' && head.startsWith('HTTP/1.') && head.charCodeAt(8) === 32) {
-    const status = Number(head.slice(9, 12));
-    if (Number.isInteger(status) && status >= 100) return status;
+  if (typeof head === 'string') {
+    const { statusCode, statusMessage } = res;
+    // Node writes the status line with the reason phrase of the code it sends (`statusMessage`,
+    // set then unless given before) and builds the head piece by piece: reading any character of
+    // it first copies all of it (about 200 ns on Node 24). A code and phrase that went out together
+    // before are taken as they stand; a code changed after the head went out no longer has its
+    // phrase beside it, and the status line decides.
+    const known = typeof statusMessage === 'string';
+    if (known && SENT_REASONS.get(statusCode) === statusMessage) return statusCode;
+    const status = statusLineCode(head);
+    if (status !== undefined) {
+      if (known && status === statusCode) learnReason(status, statusMessage);
+      return status;
+    }
   }
   if (!res.headersSent) return undefined;
   const http2Status = sent.stream?.sentHeaders?.[':status'];
@@ -131,6 +142,35 @@ function sentStatus(res: ServerResponse): number | undefined {
     if (Number.isInteger(status)) return status;
   }
   return res.statusCode;
+}
+
+/**
+ * The reason phrase each status code was seen sent with, by {@link sentStatus}: the first one,
+ * and only while no other code was seen with it (Node sends `unknown` for every code it has no
+ * phrase for). Codes are three digits, so it holds at most 900.
+ */
+const SENT_REASONS = new Map<number, string>();
+/** The code each phrase was seen with, `null` once a second one was; bounded, phrases are not. */
+const REASON_CODES = new Map<string, number | null>();
+const MAX_REASONS = 1000;
+
+function learnReason(code: number, reason: string): void {
+  const seen = REASON_CODES.get(reason);
+  if (seen === undefined) {
+    if (REASON_CODES.size >= MAX_REASONS) return;
+    REASON_CODES.set(reason, code);
+    if (!SENT_REASONS.has(code)) SENT_REASONS.set(code, reason);
+  } else if (seen !== null && seen !== code) {
+    REASON_CODES.set(reason, null);
+    if (SENT_REASONS.get(seen) === reason) SENT_REASONS.delete(seen);
+  }
+}
+
+/** The code of an HTTP/1 status line (`HTTP/1.1 200 OK`), or `undefined` for another head. */
+function statusLineCode(head: string): number | undefined {
+  if (!head.startsWith('HTTP/1.') || head.charCodeAt(8) !== 32) return undefined;
+  const status = Number(head.slice(9, 12));
+  return Number.isInteger(status) && status >= 100 ? status : undefined;
 }
 
 type HeaderValue = string | string[] | number;

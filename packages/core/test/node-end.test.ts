@@ -209,6 +209,37 @@ describe.each(['http/1.1', 'h2c'] as const)('the Node end path over %s', (protoc
     expect(span.events[0]?.attributes?.['exception.type']).toBe('TypeError');
   });
 
+  // Reason phrases are HTTP/1's: HTTP/2 has none, and its status comes from the stream.
+  it.skipIf(protocol === 'h2c')(
+    'records the status that was sent after its code and the one set later were both seen sent',
+    async () => {
+      const telemetry = createTelemetry();
+      const port = await serve(protocol, telemetry, (req, res) => {
+        if (req.url === '/late') {
+          res.writeHead(202).end('a');
+          res.statusCode = 500;
+        } else if (req.url === '/shared-late') {
+          res.writeHead(203, 'Shared by two codes').end('b');
+          res.statusCode = 206;
+        } else if (req.url === '/shared') {
+          res.writeHead(206, 'Shared by two codes').end();
+        } else if (req.url === '/shared-first') {
+          res.writeHead(203, 'Shared by two codes').end();
+        } else {
+          res.writeHead(Number(req.url?.slice(1))).end();
+        }
+      });
+      for (const path of ['/500', '/202', '/shared-first', '/shared', '/late', '/shared-late']) {
+        await send(protocol, port, path);
+      }
+      const spans = await telemetry.waitForSpans(6);
+      const statuses = spans
+        .filter((span) => span.kind === 1)
+        .map((span) => span.attributes['http.response.status_code']);
+      expect(statuses).toEqual([500, 202, 203, 206, 202, 203]);
+    },
+  );
+
   it('lets an error reported before the head decide the failure', async () => {
     const telemetry = createTelemetry();
     const port = await serve(protocol, telemetry, (_req, res, report) => {
