@@ -72,8 +72,9 @@ export interface EndOnResponseCloseOptions {
 
 /**
  * Ends `handle` when `res` emits `'close'` — after the last byte of the body was handed to the
- * socket, or when the client went away first. A response that was not finished is reported as
- * `aborted`; the status code only if the head was actually sent, and then the one it carried.
+ * socket, or when the client went away first. A response that was not finished, or was destroyed
+ * with an error (then recorded as the request's error), is reported as `aborted`; the status code
+ * only if the head was actually sent, and then the one it carried.
  */
 export function endOnResponseClose(
   handle: RequestHandle,
@@ -85,9 +86,19 @@ export function endOnResponseClose(
   const written = options.keepWriteHeadHeaders ? keepWriteHeadHeaders(res) : undefined;
   // 'close' is emitted once per response; `on` spares the wrapper `once` allocates per request.
   res.on('close', () => {
+    // Destroyed with an error (a body stream that failed part way, as `pipeline` and
+    // `@hono/node-server` do), a response may still look finished: the client got a truncated body.
+    // HTTP/2's compatibility response keeps it on its stream, looked at only for a response that
+    // did not finish.
+    const finished = responseFinished(res);
+    const error: unknown =
+      res.errored ??
+      (finished ? undefined : (res as { stream?: { errored?: unknown } }).stream?.errored);
+    const failed = error !== null && error !== undefined;
     handle.end({
       statusCode: sentStatus(res),
-      aborted: !responseFinished(res),
+      aborted: failed || !finished,
+      error: failed ? error : undefined,
       responseBodySize: counter ? counter.bytes : options.countBodyBytes ? 0 : undefined,
       responseHeader: (name) => res.getHeader(name) ?? written?.get(name),
     });

@@ -177,6 +177,8 @@ describe.each(['http/1.1', 'h2c'] as const)('the Node end path over %s', (protoc
     const span = serverSpanOf(await telemetry.waitForSpans(1));
     expect(span.attributes['error.type']).toBe('aborted');
     expect(span.attributes['http.response.status_code']).toBeUndefined();
+    // A client that goes away is no error of the server's.
+    expect(span.events).toEqual([]);
   });
 
   it('records a client cancelling after a few bytes of a 200 as aborted, with the 200', async () => {
@@ -189,6 +191,7 @@ describe.each(['http/1.1', 'h2c'] as const)('the Node end path over %s', (protoc
     const span = serverSpanOf(await telemetry.waitForSpans(1));
     expect(span.attributes['error.type']).toBe('aborted');
     expect(span.attributes['http.response.status_code']).toBe(200);
+    expect(span.events).toEqual([]);
   });
 
   it('records the status of the head that was sent, not one set afterwards', async () => {
@@ -207,6 +210,24 @@ describe.each(['http/1.1', 'h2c'] as const)('the Node end path over %s', (protoc
     expect(span.status.code).toBe(0);
     expect(span.events.map((event) => event.name)).toEqual(['exception']);
     expect(span.events[0]?.attributes?.['exception.type']).toBe('TypeError');
+  });
+
+  it('records a response destroyed with an error as aborted, with that error', async () => {
+    const telemetry = createTelemetry();
+    const port = await serve(protocol, telemetry, (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/csv' });
+      res.write('first rows', () => {
+        // What `pipeline` does to the response when the source fails part way.
+        res.destroy(new RangeError('the export broke'));
+      });
+    });
+    expect(await send(protocol, port, '/')).toBe('cancelled');
+    const span = serverSpanOf(await telemetry.waitForSpans(1));
+    expect(span.attributes['http.response.status_code']).toBe(200);
+    expect(span.attributes['error.type']).toBe('aborted');
+    expect(span.status.code).toBe(2);
+    expect(span.events.map((event) => event.name)).toEqual(['exception']);
+    expect(span.events[0]?.attributes?.['exception.type']).toBe('RangeError');
   });
 
   // Reason phrases are HTTP/1's: HTTP/2 has none, and its status comes from the stream.

@@ -5,19 +5,13 @@ import {
   type FetchConnectionInfo,
   type OtelHttpOptions,
   overrideOr,
-  type RequestHandle,
 } from '@otel-http/core';
 import { endFetchRequest, startFetchRequest, withTraceResponseHeader } from '@otel-http/core/fetch';
 import { endOnUpgradeResponse, startNodeRequest } from '@otel-http/core/node';
 import type { Context, Env, MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { logger } from './logger.js';
-import {
-  type NodeBindings,
-  nodeBindings,
-  nodeUpgradeConnection,
-  nodeUpgradeSocket,
-} from './node-bindings.js';
+import { nodeBindings, nodeUpgradeConnection, nodeUpgradeSocket } from './node-bindings.js';
 import { handlerRoute } from './route.js';
 import { createRoutesLookup, dispatchedRoutePath } from './routes-lookup.js';
 
@@ -138,9 +132,10 @@ export function otel<E extends Env = Env>(options: OtelHonoOptions<E> = {}): Mid
     };
     if (node) {
       // @hono/node-server writes this response's headers over the Node response's, and the Node
-      // response's close ends the request.
+      // response's close ends the request (as aborted, with the stream's error, when a body
+      // stream fails part way and @hono/node-server destroys the response with it).
       withTraceResponseHeader(handle, c.res, replace);
-      return endOnBodyError(handle, node.outgoing);
+      return;
     }
     // @hono/node-ws: the upgrade's answer is written on the socket (101 once ws accepts), not
     // from this response, which only says whether the route took the upgrade.
@@ -154,19 +149,5 @@ export function otel<E extends Env = Env>(options: OtelHonoOptions<E> = {}): Mid
     // A body-less response comes back as it was; assigning it would make Hono copy it, and a
     // WebSocket upgrade (status 101, Workers' `webSocket`) does not survive a copy.
     if (response !== c.res) c.res = response;
-  });
-}
-
-/**
- * `@hono/node-server` destroys the Node response with the error of a body stream that fails part
- * way; the response may still look finished when it closes. Ends the request first, as aborted
- * (the client got a truncated body), with the stream's error — as on the Fetch path.
- */
-function endOnBodyError(handle: RequestHandle, outgoing: NodeBindings['outgoing']): void {
-  outgoing.prependListener('close', () => {
-    const error: unknown = outgoing.errored;
-    if (error === null || error === undefined) return;
-    const statusCode = outgoing.headersSent ? outgoing.statusCode : undefined;
-    handle.end({ statusCode, error, aborted: true });
   });
 }
