@@ -377,7 +377,8 @@ export class SeriesKeys {
     let byStatus = byBase?.get(baseKey);
     const entries = byStatus?.get(status);
     if (entries !== undefined) {
-      for (const entry of entries) {
+      for (let i = 0; i < entries.length; i++) {
+        const entry = entries[i] as KeyEntry;
         if (entry.failure === failure && entry.protocolVersion === protocolVersion) {
           return entry.key;
         }
