@@ -99,7 +99,14 @@ export function endOnResponseClose(
       statusCode: sentStatus(res),
       aborted: failed || !finished,
       error: failed ? error : undefined,
-      responseBodySize: counter ? counter.bytes : options.countBodyBytes ? 0 : undefined,
+      // What a destroyed response wrote is not what the client got: no size is given for it.
+      responseBodySize: failed
+        ? undefined
+        : counter
+          ? counter.bytes
+          : options.countBodyBytes
+            ? 0
+            : undefined,
       responseHeader: (name) => res.getHeader(name) ?? written?.get(name),
     });
   });
