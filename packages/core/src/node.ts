@@ -95,18 +95,13 @@ export function endOnResponseClose(
       res.errored ??
       (finished ? undefined : (res as { stream?: { errored?: unknown } }).stream?.errored);
     const failed = error !== null && error !== undefined;
+    const bodySize = counter ? counter.bytes : options.countBodyBytes ? 0 : undefined;
     handle.end({
       statusCode: sentStatus(res),
       aborted: failed || !finished,
       error: failed ? error : undefined,
       // What a destroyed response wrote is not what the client got: no size is given for it.
-      responseBodySize: failed
-        ? undefined
-        : counter
-          ? counter.bytes
-          : options.countBodyBytes
-            ? 0
-            : undefined,
+      responseBodySize: failed ? undefined : bodySize,
       responseHeader: (name) => res.getHeader(name) ?? written?.get(name),
     });
   });
@@ -144,7 +139,8 @@ function sentStatus(res: ServerResponse): number | undefined {
     // set then unless given before) and builds the head piece by piece: reading any character of
     // it first copies all of it (about 200 ns on Node 24). A code and phrase that went out together
     // before are taken as they stand; a code changed after the head went out no longer has its
-    // phrase beside it, and the status line decides.
+    // phrase beside it, and the status line decides. Only a head sent with the phrase of another
+    // code, whose code is then set to that one, would be misread.
     const known = typeof statusMessage === 'string';
     if (known && SENT_REASONS.get(statusCode) === statusMessage) return statusCode;
     const status = statusLineCode(head);
