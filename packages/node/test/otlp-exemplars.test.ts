@@ -67,7 +67,8 @@ describe('OTLP metrics with exemplars', () => {
 
   it('adds each duration point its exemplars, and changes nothing else', async () => {
     const s = setup(true);
-    await serve(s, [1, 30, 1, 2]);
+    // Far from the bucket edges, so that a loaded machine does not move a request to the next.
+    await serve(s, [30, 300, 30, 40]);
     const { resourceMetrics } = await s.reader.collect();
     const sdk = ProtobufMetricsSerializer.serializeRequest(resourceMetrics) as Uint8Array;
     const ours = addExemplars(sdk, resourceMetrics);
@@ -79,7 +80,7 @@ describe('OTLP metrics with exemplars', () => {
     const ended = s.spans.getFinishedSpans();
     const ok = duration?.points.find((p) => p.attributes['http.response.status_code'] === 200);
     const failed = duration?.points.find((p) => p.attributes['http.response.status_code'] === 500);
-    // 1 ms and 2 ms share a bucket (the later is kept); 30 ms has its own.
+    // 30 ms and 40 ms share a bucket (the later is kept); 300 ms has its own.
     expect(ok?.exemplars?.map((e) => e.spanId)).toEqual([
       ended[3]?.spanContext().spanId,
       ended[1]?.spanContext().spanId,
